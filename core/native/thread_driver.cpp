@@ -1,0 +1,34 @@
+#include "native/thread_driver.h"
+
+#include "run.h"
+
+#if RUNLOG_HAVE_THREADS
+#include <thread>
+#endif
+
+namespace runlog {
+
+#if RUNLOG_HAVE_THREADS
+struct WriterThread::Impl {
+    std::thread thread;
+};
+
+bool WriterThread::available() { return true; }
+
+WriterThread::WriterThread(Run &run) : impl_(new Impl) {
+    impl_->thread = std::thread([&run] {
+        while (run.wait_for_work()) run.pump_once(0, nullptr);
+    });
+}
+
+WriterThread::~WriterThread() {
+    if (impl_ && impl_->thread.joinable()) impl_->thread.join();
+}
+#else
+struct WriterThread::Impl {};
+bool WriterThread::available() { return false; }
+WriterThread::WriterThread(Run &) {}
+WriterThread::~WriterThread() = default;
+#endif
+
+}  // namespace runlog

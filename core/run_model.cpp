@@ -1,0 +1,122 @@
+#include "run_model.h"
+
+namespace runlog {
+
+void RunModel::note_row_stamps(const json &row) {
+    rows++;
+    if (auto it = row.find("_step"); it != row.end() && it->is_number_integer())
+        last_step = it->get<int64_t>();
+    if (auto it = row.find("_runtime"); it != row.end() && it->is_number()) runtime = it->get<double>();
+    if (auto it = row.find("_timestamp"); it != row.end() && it->is_number())
+        last_timestamp = it->get<double>();
+}
+
+void RunModel::on_history(json &row) {
+    if (step_sync_) {
+        // W&B custom x-axes: a row holding a metric whose step metric is
+        // missing gets the step metric's last seen value.
+        for (const auto &m : summary.metrics()) {
+            if (!m.step_sync || m.step_metric.empty() || m.glob) continue;
+            if (row.contains(m.name) && !row.contains(m.step_metric)) {
+                json last = summary.to_json();
+                if (auto it = last.find(m.step_metric); it != last.end() && it->is_number())
+                    row[m.step_metric] = it->get<double>();
+            }
+        }
+    }
+    summary.observe_row(row);
+    note_row_stamps(row);
+}
+
+void RunModel::on_config(const json &update) {
+    if (!update.is_object()) return;
+    for (auto it = update.begin(); it != update.end(); ++it) config[it.key()] = it.value();
+}
+
+void RunModel::on_summary(const json &update, const json &remove) {
+    if (update.is_object())
+        for (auto it = update.begin(); it != update.end(); ++it) {
+            if (it.value().is_null()) summary.remove(it.key());
+            else summary.set_explicit(it.key(), it.value());
+        }
+    if (remove.is_array())
+        for (const auto &k : remove)
+            if (k.is_string()) summary.remove(k.get<std::string>());
+}
+
+void RunModel::on_metric(const MetricDef &metric) {
+    summary.define(metric);
+    if (metric.step_sync && !metric.step_metric.empty()) step_sync_ = true;
+}
+
+void RunModel::on_exit(int code, double runtime_seconds) {
+    finished = true;
+    exit_code = code;
+    if (runtime_seconds > runtime) runtime = runtime_seconds;
+}
+
+json RunModel::summary_file() const {
+    json s = summary.to_json();
+    s["_wandb"] = json{{"runtime", int64_t(runtime)}};
+    return s;
+}
+
+void RunModel::apply(journal::RecordKind kind, std::string_view text) {
+    json j;
+    if (parse_json_value(text, j, nullptr) != JsonError::None || !j.is_object()) {
+        malformed++;
+        return;
+    }
+    using journal::RecordKind;
+    switch (kind) {
+        case RecordKind::Run:
+            if (run_info.empty()) run_info = j;
+            if (auto it = j.find("config"); it != j.end()) on_config(*it);
+            break;
+        case RecordKind::History:
+            // Rows in the journal are final: no step_sync fill-in on replay.
+            summary.observe_row(j);
+            note_row_stamps(j);
+            break;
+        case RecordKind::Summary:
+            on_summary(j.value("update", json::object()), j.value("remove", json::array()));
+            break;
+        case RecordKind::Config: on_config(j.value("update", json::object())); break;
+        case RecordKind::Metric: {
+            MetricDef m;
+            if (MetricDef::from_json(j, m)) on_metric(m);
+            else malformed++;
+            break;
+        }
+        case RecordKind::Exit: {
+            int code = j.value("exit_code", 0);
+            double rt = j.value("runtime", 0.0);
+            on_exit(code, rt);
+            break;
+        }
+        case RecordKind::Resume:
+            resumes++;
+            finished = false;
+            break;
+        default: break;  // kinds from a newer writer are skipped
+    }
+}
+
+Replay replay(journal::ByteSource source, size_t keep_rows,
+              const std::function<void(const journal::Record &)> &on_record) {
+    Replay out;
+    journal::Reader reader(std::move(source));
+    journal::Record rec;
+    while (reader.next(rec)) {
+        if (on_record) on_record(rec);
+        out.model.apply(rec.kind, rec.json);
+        if (keep_rows && rec.kind == journal::RecordKind::History) {
+            out.last_rows.push_back(rec.json);
+            if (out.last_rows.size() > keep_rows) out.last_rows.pop_front();
+        }
+    }
+    out.read = reader.summary();
+    return out;
+}
+
+}  // namespace runlog
