@@ -307,25 +307,54 @@ void Run::enqueue_locked(Item &&item) {
 }
 
 void Run::flush_pending_locked() {
-    if (pending_.empty()) return;
+    if (pending_text_.empty()) return;
+    if (pending_scan_.members.empty()) {  // W&B never records an empty row
+        pending_text_.clear();
+        return;
+    }
     Item it;
     it.kind = ItemKind::Row;
     it.step = step_;
     it.runtime = runtime_now();
     it.timestamp = unix_now();
-    it.data = std::move(pending_);
-    pending_ = json::object();
-    it.cost = it.data.size() * 24 + 64;
+    it.has_whitespace = pending_scan_.has_whitespace;
+    for (const auto &m : pending_scan_.members)
+        if (std::string_view(pending_text_).substr(m.key_off, m.key_len) == "_timestamp") it.has_timestamp = true;
+    it.cost = pending_text_.size() + 64;
+    it.text = std::move(pending_text_);
+    pending_text_.clear();
     rows_logged_++;
     enqueue_locked(std::move(it));
 }
 
-void Run::merge_pending_locked(json &&row) {
-    if (pending_.empty()) {
-        pending_ = std::move(row);
+void Run::merge_pending_locked(std::string_view text, ScannedObject &&scan) {
+    if (pending_text_.empty()) {
+        pending_text_.assign(text);
+        pending_scan_ = std::move(scan);
         return;
     }
-    for (auto it = row.begin(); it != row.end(); ++it) pending_[it.key()] = std::move(it.value());
+    // W&B merges top-level keys, the newer value winning. Merges are the
+    // uncommon path (commit=NO, or a step given), so build new text and rescan.
+    const std::string_view old_text = pending_text_;
+    auto key = [](std::string_view t, const JsonMember &m) { return t.substr(m.key_off, m.key_len); };
+    auto value = [](std::string_view t, const JsonMember &m) { return t.substr(m.val_off, m.val_len); };
+    std::string merged = "{";
+    auto add = [&](std::string_view t, const JsonMember &m) {
+        if (merged.size() > 1) merged.push_back(',');
+        merged.push_back('"');
+        merged.append(key(t, m));
+        merged.append("\":");
+        append_compact(value(t, m), merged);
+    };
+    for (const auto &m : pending_scan_.members) {
+        bool replaced = false;
+        for (const auto &n : scan.members) replaced = replaced || key(text, n) == key(old_text, m);
+        if (!replaced) add(old_text, m);
+    }
+    for (const auto &n : scan.members) add(text, n);
+    merged.push_back('}');
+    pending_text_ = std::move(merged);
+    scan_json_object(pending_text_, pending_scan_, nullptr);
 }
 
 static int check_log_args(int64_t step, int commit, Error &err) {
@@ -340,62 +369,69 @@ static int check_log_args(int64_t step, int commit, Error &err) {
 }
 
 int Run::log_text(std::string_view text, int64_t step, int commit, Error &err) {
+    if (int rc = check_log_args(step, commit, err)) return rc;
     if (text.size() > settings_.max_payload)
         return err.set(RUNLOG_E_TOO_LARGE,
                        "the row is " + std::to_string(text.size()) + " bytes, over the limit of " +
                            std::to_string(settings_.max_payload) +
                            " bytes (W&B's 10 MiB line limit): log large data as files, or raise "
                            "runlog_options.max_payload_bytes");
-    json row;
+    ScannedObject scan;
     std::string why;
-    JsonError je = parse_json_object(text, row, &why);
+    JsonError je = scan_json_object(text, scan, &why);
     if (je != JsonError::None)
         return err.set(json_status(je), "log: " + why + "; pass one JSON object such as {\"loss\": 0.5}");
-    return log(std::move(row), step, commit, err);
-}
-
-int Run::log(json &&row, int64_t step, int commit, Error &err) {
-    if (int rc = check_log_args(step, commit, err)) return rc;
-    for (auto it = row.begin(); it != row.end(); ++it) {
-        if (is_reserved_key(it.key())) return err.set(RUNLOG_E_RESERVED_KEY, reserved_key_message(it.key()));
-        if (it.key() == "_timestamp" && !it.value().is_number())
-            return err.set(RUNLOG_E_INVALID_ARGUMENT,
-                           "_timestamp must be a number of seconds since 1970 (or left out: runlog sets it)");
+    for (const auto &m : scan.members) {
+        std::string_view key = text.substr(m.key_off, m.key_len);
+        std::string decoded;
+        if (m.key_escaped) key = decoded = member_key(text, m);
+        if (is_reserved_key(key)) return err.set(RUNLOG_E_RESERVED_KEY, reserved_key_message(key));
+        if (key == "_timestamp") {
+            const char c = text[m.val_off];
+            if (!(c == '-' || (c >= '0' && c <= '9')))
+                return err.set(RUNLOG_E_INVALID_ARGUMENT,
+                               "_timestamp must be a number of seconds since 1970 (or left out: runlog sets it)");
+        }
     }
     if (disabled_) return RUNLOG_OK;
-    const size_t cost = row.size() * 24 + 64;
+    const size_t cost = text.size() + 64;
     std::unique_lock<std::mutex> lk(mu_);
     if (int rc = admit_locked(lk, cost, true, err)) return rc;
-    if (step >= 0 && step < step_) {
-        steps_refused_++;
-        const uint64_t n = steps_refused_;
-        const int64_t current = step_;
-        lk.unlock();
-        std::string text = "step " + std::to_string(step) + " is smaller than the current step " +
-                           std::to_string(current) +
-                           ": steps must not go back, so this data was not recorded (" + std::to_string(n) +
-                           " refused so far); log without a step to use runlog's counter";
-        if ((n & (n - 1)) == 0) message(RUNLOG_LEVEL_WARN, text);  // 1st, 2nd, 4th, 8th…
-        return err.set(RUNLOG_E_STEP_ORDER, text);
-    }
+    if (step >= 0 && step < step_) return refuse_step_locked(lk, step, err);
+    apply_log_locked(text, std::move(scan), step, commit);
+    return RUNLOG_OK;
+}
+
+int Run::refuse_step_locked(std::unique_lock<std::mutex> &lk, int64_t step, Error &err) {
+    steps_refused_++;
+    const uint64_t n = steps_refused_;
+    const int64_t current = step_;
+    lk.unlock();
+    std::string text = "step " + std::to_string(step) + " is smaller than the current step " +
+                       std::to_string(current) + ": steps must not go back, so this data was not recorded (" +
+                       std::to_string(n) + " refused so far); log without a step to use runlog's counter";
+    if ((n & (n - 1)) == 0) message(RUNLOG_LEVEL_WARN, text);  // 1st, 2nd, 4th, 8th…
+    return err.set(RUNLOG_E_STEP_ORDER, text);
+}
+
+void Run::apply_log_locked(std::string_view text, ScannedObject &&scan, int64_t step, int commit) {
     if (step >= 0) {
         if (step > step_) {
             flush_pending_locked();
             step_ = step;
         }
-        merge_pending_locked(std::move(row));
+        merge_pending_locked(text, std::move(scan));
         if (commit == RUNLOG_COMMIT_YES) {
             flush_pending_locked();
             step_++;
         }
     } else {
-        merge_pending_locked(std::move(row));
+        merge_pending_locked(text, std::move(scan));
         if (commit != RUNLOG_COMMIT_NO) {
             flush_pending_locked();
             step_++;
         }
     }
-    return RUNLOG_OK;
 }
 
 int Run::stage(std::string_view key, double d, int64_t i, bool is_int, Error &err) {
@@ -427,19 +463,10 @@ int Run::commit_row(int64_t step, int commit, Error &err) {
     if (int rc = admit_locked(lk, cost, true, err)) return rc;
     if (step >= 0 && step < step_) {
         staging_.clear();  // W&B drops data logged at an old step
-        steps_refused_++;
-        const uint64_t n = steps_refused_;
-        const int64_t current = step_;
-        lk.unlock();
-        std::string text = "step " + std::to_string(step) + " is smaller than the current step " +
-                           std::to_string(current) +
-                           ": steps must not go back, so the staged row was not recorded (" +
-                           std::to_string(n) + " refused so far); commit without a step to use runlog's counter";
-        if ((n & (n - 1)) == 0) message(RUNLOG_LEVEL_WARN, text);
-        return err.set(RUNLOG_E_STEP_ORDER, text);
+        return refuse_step_locked(lk, step, err);
     }
     const bool commits_now = (step < 0 && commit != RUNLOG_COMMIT_NO) || (step >= 0 && commit == RUNLOG_COMMIT_YES);
-    if (pending_.empty() && commits_now) {
+    if (pending_text_.empty() && commits_now) {
         // Fast path: the staged values are the whole row; no JSON is built.
         if (step > step_) step_ = step;
         if (!staging_.empty()) {
@@ -457,27 +484,25 @@ int Run::commit_row(int64_t step, int commit, Error &err) {
         step_++;
         return RUNLOG_OK;
     }
-    json row = json::object();
-    for (auto &s : staging_) row[s.key] = s.is_int ? json(s.i) : json(s.d);
-    staging_.clear();
-    if (step >= 0) {
-        if (step > step_) {
-            flush_pending_locked();
-            step_ = step;
-        }
-        merge_pending_locked(std::move(row));
-        if (commit == RUNLOG_COMMIT_YES) {
-            flush_pending_locked();
-            step_++;
-        }
-    } else {
-        merge_pending_locked(std::move(row));
-        if (commit != RUNLOG_COMMIT_NO) {
-            flush_pending_locked();
-            step_++;
-        }
-    }
+    std::string text = staged_text_locked();
+    ScannedObject scan;
+    scan_json_object(text, scan, nullptr);
+    apply_log_locked(text, std::move(scan), step, commit);
     return RUNLOG_OK;
+}
+
+std::string Run::staged_text_locked() {
+    std::string text = "{";
+    for (const auto &s : staging_) {
+        if (text.size() > 1) text.push_back(',');
+        write_json_string(s.key, text);
+        text.push_back(':');
+        if (s.is_int) write_json_int(s.i, text);
+        else write_json_double(s.d, text);
+    }
+    text.push_back('}');
+    staging_.clear();
+    return text;
 }
 
 int Run::config_update_text(std::string_view text, Error &err) {
@@ -672,8 +697,10 @@ int Run::finish(int exit_code, Error &err) {
         if (int rc = check_open_locked(err)) return rc;
         // Values staged but never committed belong to the last row.
         if (!staging_.empty()) {
-            for (auto &s : staging_) pending_[s.key] = s.is_int ? json(s.i) : json(s.d);
-            staging_.clear();
+            std::string text = staged_text_locked();
+            ScannedObject scan;
+            scan_json_object(text, scan, nullptr);
+            merge_pending_locked(text, std::move(scan));
         }
         flush_pending_locked();
         Item exit;
@@ -784,23 +811,47 @@ void Run::process_item(Item &item) {
     using journal::RecordKind;
     switch (item.kind) {
         case ItemKind::Row: {
-            json &row = item.data;
-            row["_step"] = item.step;
-            row["_runtime"] = item.runtime;
-            if (!row.contains("_timestamp")) row["_timestamp"] = item.timestamp;
-            model_.on_history(row);
+            // The caller's own text, compacted, with the stamps spliced in.
             scratch_.clear();
-            write_json(row, scratch_);
+            if (item.has_whitespace) append_compact(item.text, scratch_);
+            else scratch_.append(item.text);
+            scratch_.pop_back();  // '}'
+            if (scratch_.size() > 1) scratch_.push_back(',');
+            scratch_.append("\"_runtime\":");
+            write_json_double(item.runtime, scratch_);
+            scratch_.append(",\"_step\":");
+            write_json_int(item.step, scratch_);
+            if (!item.has_timestamp) {
+                scratch_.append(",\"_timestamp\":");
+                write_json_double(item.timestamp, scratch_);
+            }
+            scratch_.push_back('}');
+            if (model_.has_step_sync()) {
+                // Rare: define_metric(step_sync) may add keys to the row.
+                json row;
+                parse_json_object(scratch_, row, nullptr);
+                model_.on_history(row);
+                scratch_.clear();
+                write_json(row, scratch_);
+            } else {
+                model_.on_history_text(scratch_);
+            }
             encode(RecordKind::History, scratch_);
             break;
         }
         case ItemKind::TypedRow: {
             if (model_.has_step_sync()) {
                 // Rare: rows that need step_metric filled in take the JSON path.
-                json row = json::object();
-                for (auto &s : item.scalars) row[s.key] = s.is_int ? json(s.i) : json(s.d);
+                item.text = "{";
+                for (const auto &s : item.scalars) {
+                    if (item.text.size() > 1) item.text.push_back(',');
+                    write_json_string(s.key, item.text);
+                    item.text.push_back(':');
+                    if (s.is_int) write_json_int(s.i, item.text);
+                    else write_json_double(s.d, item.text);
+                }
+                item.text.push_back('}');
                 item.kind = ItemKind::Row;
-                item.data = std::move(row);
                 process_item(item);
                 return;
             }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "journal_writer.h"
+#include "json_scan.h"
 #include "platform.h"
 #include "run_model.h"
 #include "settings.h"
@@ -51,7 +52,6 @@ public:
 
     // ---- caller side (thread-safe) ----
     int log_text(std::string_view text, int64_t step, int commit, Error &err);
-    int log(json &&row, int64_t step, int commit, Error &err);
     int stage(std::string_view key, double d, int64_t i, bool is_int, Error &err);
     int commit_row(int64_t step, int commit, Error &err);
     int config_update_text(std::string_view text, Error &err);
@@ -95,8 +95,11 @@ private:
         int64_t step = 0;
         double runtime = 0;
         double timestamp = 0;
-        json data;
-        std::vector<Scalar> scalars;
+        json data;                   // config, summary, metric, exit
+        std::string text;            // Row: the row's JSON object text
+        bool has_timestamp = false;  // Row: the caller gave _timestamp
+        bool has_whitespace = false; // Row: compact the text before journaling
+        std::vector<Scalar> scalars; // TypedRow
         size_t cost = 0;
         uint64_t seq = 0;
     };
@@ -110,7 +113,11 @@ private:
     int admit_locked(std::unique_lock<std::mutex> &lk, size_t cost, bool is_row, Error &err);
     void enqueue_locked(Item &&item);
     void flush_pending_locked();
-    void merge_pending_locked(json &&row);
+    void merge_pending_locked(std::string_view text, ScannedObject &&scan);
+    // log() after validation: W&B's step/commit rules, under mu_.
+    void apply_log_locked(std::string_view text, ScannedObject &&scan, int64_t step, int commit);
+    int refuse_step_locked(std::unique_lock<std::mutex> &lk, int64_t step, Error &err);
+    std::string staged_text_locked();  // the staging row as JSON text; clears it
     double runtime_now() const;
     double unix_now() const;
     int check_open_locked(Error &err) const;
@@ -138,7 +145,8 @@ private:
     std::condition_variable progress_cv_;  // written / durable progress
     std::condition_variable work_cv_;      // wakes the writer
     int64_t step_ = 0;
-    json pending_ = json::object();
+    std::string pending_text_;       // the row being accumulated ("" = none)
+    ScannedObject pending_scan_;
     std::vector<Scalar> staging_;
     std::deque<Item> queue_;
     uint64_t queued_cost_ = 0;       // queued + encoded-but-unwritten

@@ -1,5 +1,7 @@
 #include "run_model.h"
 
+#include "json_scan.h"
+
 namespace runlog {
 
 void RunModel::note_row_stamps(const json &row) {
@@ -26,6 +28,34 @@ void RunModel::on_history(json &row) {
     }
     summary.observe_row(row);
     note_row_stamps(row);
+}
+
+namespace {
+
+// Feeds a row's leaves to the summary and picks up the stamps on the way.
+struct RowVisitor final : LeafVisitor {
+    RunModel &m;
+    explicit RowVisitor(RunModel &model) : m(model) {}
+    void number(const std::string &path, double v) override {
+        m.summary.observe_number(path, v);
+        if (path == "_runtime") m.runtime = v;
+        else if (path == "_timestamp") m.last_timestamp = v;
+    }
+    void integer(const std::string &path, int64_t v) override {
+        m.summary.observe(path, json(v));
+        if (path == "_step") m.last_step = v;
+        else if (path == "_runtime") m.runtime = double(v);
+        else if (path == "_timestamp") m.last_timestamp = double(v);
+    }
+    void other(const std::string &path, const json &v) override { m.summary.observe(path, v); }
+};
+
+}  // namespace
+
+void RunModel::on_history_text(std::string_view row_text) {
+    RowVisitor visitor(*this);
+    visit_leaves(row_text, visitor);
+    rows++;
 }
 
 void RunModel::on_config(const json &update) {
@@ -62,6 +92,12 @@ json RunModel::summary_file() const {
 }
 
 void RunModel::apply(journal::RecordKind kind, std::string_view text) {
+    if (kind == journal::RecordKind::History) {
+        ScannedObject scanned;
+        if (scan_json_object(text, scanned, nullptr) == JsonError::None) on_history_text(text);
+        else malformed++;
+        return;
+    }
     json j;
     if (parse_json_value(text, j, nullptr) != JsonError::None || !j.is_object()) {
         malformed++;
@@ -73,11 +109,7 @@ void RunModel::apply(journal::RecordKind kind, std::string_view text) {
             if (run_info.empty()) run_info = j;
             if (auto it = j.find("config"); it != j.end()) on_config(*it);
             break;
-        case RecordKind::History:
-            // Rows in the journal are final: no step_sync fill-in on replay.
-            summary.observe_row(j);
-            note_row_stamps(j);
-            break;
+        case RecordKind::History: break;  // handled above
         case RecordKind::Summary:
             on_summary(j.value("update", json::object()), j.value("remove", json::array()));
             break;

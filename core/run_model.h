@@ -34,6 +34,8 @@ public:
     // Fills step_metric values into the row (define_metric step_sync) and
     // updates the summary.
     void on_history(json &row);
+    // The same for a row already serialized (the fast path, and replay).
+    void on_history_text(std::string_view row_text);
     void on_config(const json &update);
     void on_summary(const json &update, const json &remove);
     void on_metric(const MetricDef &metric);
