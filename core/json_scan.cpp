@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 namespace runlog {
@@ -123,6 +124,7 @@ struct Scanner {
     }
     static bool digit(char c) { return c >= '0' && c <= '9'; }
     bool number() {
+        const char *start = p;
         if (*p == '-') {
             ++p;
             if (p < end && *p == 'I') return literal("Infinity", 8);
@@ -137,11 +139,20 @@ struct Scanner {
             if (p >= end || !digit(*p)) return fail("a digit must follow the decimal point");
             while (p < end && digit(*p)) ++p;
         }
+        bool exponent = false;
         if (p < end && (*p == 'e' || *p == 'E')) {
+            exponent = true;
             ++p;
             if (p < end && (*p == '+' || *p == '-')) ++p;
             if (p >= end || !digit(*p)) return fail("a digit must follow the exponent");
             while (p < end && digit(*p)) ++p;
+        }
+        // Only an exponent or hundreds of digits can leave double's range;
+        // like nlohmann/json, refuse numbers that would become infinite.
+        if (exponent || p - start > 300) {
+            std::string t(start, size_t(p - start));
+            if (!std::isfinite(std::strtod(t.c_str(), nullptr)))
+                return fail("the number is out of the range of a double");
         }
         return true;
     }
@@ -372,7 +383,7 @@ struct Walker {
         parse_json_value(t, j, nullptr);
         visitor.other(path, j);
     }
-    void object() {
+    void object(bool top) {
         ++p;  // '{'
         ws();
         if (*p == '}') {
@@ -387,7 +398,7 @@ struct Walker {
             bool escaped = false;
             s.string(escaped);
             p = s.p;
-            if (base) path.push_back(Summary::kSep);
+            if (!top) path.push_back(Summary::kSep);  // not `base`: a key may be ""
             if (escaped) {
                 JsonMember m;
                 m.key_off = uint32_t(kstart + 1 - begin);
@@ -405,7 +416,7 @@ struct Walker {
                 const char *q = p + 1;
                 while (q < end && (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t')) ++q;
                 if (*q == '}') leaf();
-                else object();
+                else object(false);
             } else {
                 leaf();
             }
@@ -427,7 +438,7 @@ void visit_leaves(std::string_view text, LeafVisitor &visitor) {
     Walker w{text.data(), text.data(), text.data() + text.size(), visitor, {}};
     w.path.reserve(64);
     w.ws();
-    if (w.p < w.end && *w.p == '{') w.object();
+    if (w.p < w.end && *w.p == '{') w.object(true);
 }
 
 }  // namespace runlog

@@ -128,13 +128,13 @@ void Summary::observe(const std::string &path, const json &value) {
     if (value.is_number()) accumulate(e, value.get<double>());
 }
 
-void Summary::walk(std::string &path, const json &value) {
+void Summary::walk(std::string &path, const json &value, bool top) {
     if (value.is_object() && !value.empty()) {
         const size_t base = path.size();
         for (auto it = value.begin(); it != value.end(); ++it) {
-            if (base) path.push_back(kSep);
+            if (!top) path.push_back(kSep);  // not `base`: a key may be ""
             path.append(it.key());
-            walk(path, it.value());
+            walk(path, it.value(), false);
             path.resize(base);
         }
         return;
@@ -145,7 +145,7 @@ void Summary::walk(std::string &path, const json &value) {
 void Summary::observe_row(const json &row) {
     std::string path;
     path.reserve(64);
-    walk(path, row);
+    walk(path, row, true);
 }
 
 void Summary::set_explicit(const std::string &key, const json &value) {

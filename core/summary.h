@@ -71,7 +71,7 @@ private:
     };
     Entry &entry(const std::string &path);
     void refresh_ops(const std::string &path, Entry &e) const;
-    void walk(std::string &path, const json &value);
+    void walk(std::string &path, const json &value, bool top);
     json value_of(const Entry &e) const;
 
     std::unordered_map<std::string, Entry> entries_;
