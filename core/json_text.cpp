@@ -7,20 +7,32 @@
 namespace runlog {
 namespace {
 
-// Placeholders for the bare non-finite tokens while nlohmann parses the text
-// (it follows RFC 8259 strictly). A NUL byte cannot appear in real UTF-8 text
-// typed by a user, so the placeholders cannot collide with a logged string.
-constexpr std::string_view kNaN = "\"\\u0000runlog:NaN\"";
-constexpr std::string_view kPosInf = "\"\\u0000runlog:+Inf\"";
-constexpr std::string_view kNegInf = "\"\\u0000runlog:-Inf\"";
+// Bare NaN / Infinity / -Infinity are rewritten into placeholder strings
+// while nlohmann parses the text (it follows RFC 8259 strictly), then turned
+// back into numbers. The placeholder holds a NUL and a marker that the text
+// itself does not contain, so no string the user logged can be mistaken for one.
+struct Placeholders {
+    std::string nan, pos_inf, neg_inf;  // JSON string tokens
+    std::string nan_value, pos_value, neg_value;  // their decoded values
+    explicit Placeholders(std::string_view text) {
+        std::string marker = "runlog";
+        for (int k = 0; text.find(marker) != std::string_view::npos; ++k) marker = "runlog" + std::to_string(k);
+        auto make = [&](const char *what, std::string &token, std::string &value) {
+            token = "\"\\u0000" + marker + ":" + what + "\"";
+            value = std::string(1, '\0') + marker + ":" + what;
+        };
+        make("NaN", nan, nan_value);
+        make("+Inf", pos_inf, pos_value);
+        make("-Inf", neg_inf, neg_value);
+    }
+};
 
 bool has_bare_nonfinite(std::string_view text) {
     return text.find("NaN") != std::string_view::npos ||
            text.find("Infinity") != std::string_view::npos;
 }
 
-// Rewrites bare NaN / Infinity / -Infinity outside strings into placeholders.
-std::string rewrite_nonfinite(std::string_view text) {
+std::string rewrite_nonfinite(std::string_view text, const Placeholders &ph) {
     std::string out;
     out.reserve(text.size() + 64);
     bool in_string = false;
@@ -36,13 +48,13 @@ std::string rewrite_nonfinite(std::string_view text) {
             in_string = true;
             out.push_back(c);
         } else if (text.compare(i, 3, "NaN") == 0) {
-            out.append(kNaN);
+            out.append(ph.nan);
             i += 2;
         } else if (text.compare(i, 8, "Infinity") == 0) {
-            out.append(kPosInf);
+            out.append(ph.pos_inf);
             i += 7;
         } else if (text.compare(i, 9, "-Infinity") == 0) {
-            out.append(kNegInf);
+            out.append(ph.neg_inf);
             i += 8;
         } else {
             out.push_back(c);
@@ -51,19 +63,27 @@ std::string rewrite_nonfinite(std::string_view text) {
     return out;
 }
 
-void restore_nonfinite(json &v) {
+// Turns placeholders back into numbers; false if one sits where only a string
+// may (an object key): the original text was not valid JSON there.
+bool restore_nonfinite(json &v, const Placeholders &ph) {
     if (v.is_string()) {
         const auto &s = v.get_ref<const std::string &>();
-        if (s.size() > 8 && s[0] == '\0' && s.compare(1, 7, "runlog:") == 0) {
-            if (s == std::string("\0runlog:NaN", 11)) v = std::nan("");
-            else if (s == std::string("\0runlog:+Inf", 12)) v = HUGE_VAL;
-            else if (s == std::string("\0runlog:-Inf", 12)) v = -HUGE_VAL;
+        if (!s.empty() && s[0] == '\0') {
+            if (s == ph.nan_value) v = std::nan("");
+            else if (s == ph.pos_value) v = HUGE_VAL;
+            else if (s == ph.neg_value) v = -HUGE_VAL;
         }
     } else if (v.is_object()) {
-        for (auto &item : v.items()) restore_nonfinite(item.value());
+        for (auto it = v.begin(); it != v.end(); ++it) {
+            const std::string &k = it.key();
+            if (k == ph.nan_value || k == ph.pos_value || k == ph.neg_value) return false;
+            if (!restore_nonfinite(it.value(), ph)) return false;
+        }
     } else if (v.is_array()) {
-        for (auto &item : v) restore_nonfinite(item);
+        for (auto &item : v)
+            if (!restore_nonfinite(item, ph)) return false;
     }
+    return true;
 }
 
 std::string describe_parse_error(std::string_view text) {
@@ -126,12 +146,9 @@ JsonError parse_json_value(std::string_view text, json &out, std::string *messag
         return JsonError::InvalidUtf8;
     }
     if (has_bare_nonfinite(text)) {
-        std::string rewritten = rewrite_nonfinite(text);
-        out = json::parse(rewritten, nullptr, false);
-        if (!out.is_discarded()) {
-            restore_nonfinite(out);
-            return JsonError::None;
-        }
+        const Placeholders ph(text);
+        out = json::parse(rewrite_nonfinite(text, ph), nullptr, false);
+        if (!out.is_discarded() && restore_nonfinite(out, ph)) return JsonError::None;
     }
     if (message) *message = describe_parse_error(text);
     return JsonError::InvalidJson;

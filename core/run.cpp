@@ -115,13 +115,13 @@ int Run::create(Settings settings, Plugins plugins, const Platform &platform,
                                uint32_t(b[3]) << 24);
     }
     run->start_monotonic_ = run->plugins_.clock.monotonic_seconds(run->plugins_.clock.user_data);
-    run->background_ = s.threading == RUNLOG_THREADING_BACKGROUND;
-    if (s.mode == Mode::Disabled) {
+    if (s.mode == Mode::Disabled) {  // no store, no writer: every call returns at once
         run->disabled_ = true;
         out = std::move(run);
         return RUNLOG_OK;
     }
     if (int rc = run->open_store(err)) return rc;
+    run->background_ = s.threading == RUNLOG_THREADING_BACKGROUND;
 
     if (s.online_requested)
         run->message(RUNLOG_LEVEL_WARN,
@@ -319,7 +319,9 @@ void Run::flush_pending_locked() {
     it.timestamp = unix_now();
     it.has_whitespace = pending_scan_.has_whitespace;
     for (const auto &m : pending_scan_.members)
-        if (std::string_view(pending_text_).substr(m.key_off, m.key_len) == "_timestamp") it.has_timestamp = true;
+        if (m.key_escaped ? member_key(pending_text_, m) == "_timestamp"
+                          : std::string_view(pending_text_).substr(m.key_off, m.key_len) == "_timestamp")
+            it.has_timestamp = true;
     it.cost = pending_text_.size() + 64;
     it.text = std::move(pending_text_);
     pending_text_.clear();
@@ -651,10 +653,14 @@ int Run::flush(int32_t timeout_ms, Error &err) {
             std::lock_guard<std::mutex> g(mu_);
             if (store_status_ != RUNLOG_OK || (n == 0 && queue_.empty())) break;
         }
-        std::lock_guard<std::mutex> pl(pump_mu_);
-        if (int rc = write_locked(&err)) return rc;
-        if (dirty_ && settings_.durability != RUNLOG_DURABILITY_NONE) return sync_locked(&err);
-        return RUNLOG_OK;
+        {
+            std::lock_guard<std::mutex> pl(pump_mu_);
+            if (write_locked(&e) == RUNLOG_OK && dirty_ && settings_.durability != RUNLOG_DURABILITY_NONE)
+                sync_locked(&e);
+        }
+        lk.lock();
+        if (store_status_ == RUNLOG_OK) return RUNLOG_OK;
+        return err.set(store_status_, store_failing_message_locked("flush"));
     }
     flush_target_ = std::max(flush_target_, target);
     const uint64_t failures_before = store_failures_;
@@ -667,10 +673,13 @@ int Run::flush(int32_t timeout_ms, Error &err) {
                            std::to_string(accepted_seq_ - written_seq_) +
                            " records are still being written; nothing is lost, writing goes on");
     if (durable_seq_ >= target) return RUNLOG_OK;
-    return err.set(store_status_, "flush: the run's storage is failing (" + store_message_ + "); " +
-                                      std::to_string(accepted_seq_ - written_seq_) +
-                                      " records are held in memory and retried; free space or fix " +
-                                      location_);
+    return err.set(store_status_, store_failing_message_locked("flush"));
+}
+
+std::string Run::store_failing_message_locked(const char *what) const {
+    return std::string(what) + ": the run's storage is failing (" + store_message_ + "); " +
+           std::to_string(accepted_seq_ - written_seq_) +
+           " records are held in memory and retried; free space or fix " + location_;
 }
 
 int Run::pump(uint32_t max_records, Error &err) {
@@ -684,7 +693,7 @@ int Run::pump(uint32_t max_records, Error &err) {
         size_t n = pump_once(std::min<size_t>(left, kBatchItems), &err);
         left -= std::min(left, n);
         std::lock_guard<std::mutex> g(mu_);
-        if (store_status_ != RUNLOG_OK) return err.set(store_status_, "pump: " + store_message_);
+        if (store_status_ != RUNLOG_OK) return err.set(store_status_, store_failing_message_locked("pump"));
         if (n == 0 || left == 0 || queue_.empty()) return RUNLOG_OK;
     }
 }

@@ -121,6 +121,7 @@ private:
     double runtime_now() const;
     double unix_now() const;
     int check_open_locked(Error &err) const;
+    std::string store_failing_message_locked(const char *what) const;
 
     // pump side, pump_mu_ held
     void process_item(Item &item);

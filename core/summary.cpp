@@ -86,7 +86,36 @@ void Summary::refresh_ops(const std::string &path, Entry &e) const {
     if (best) e.ops = best->summary;
 }
 
+void Summary::replace_relatives(const std::string &path) {
+    // Ancestors: "a\0b" makes "a" a parent, and "a" can no longer be a leaf.
+    for (size_t sep = path.find(kSep); sep != std::string::npos; sep = path.find(kSep, sep + 1)) {
+        std::string ancestor = path.substr(0, sep);
+        entries_.erase(ancestor);
+        parents_[ancestor]++;
+    }
+    // Descendants: "a" as a leaf replaces everything below it.
+    if (auto it = parents_.find(path); it != parents_.end()) {
+        parents_.erase(it);
+        const std::string prefix = path + kSep;
+        for (auto e = entries_.begin(); e != entries_.end();) {
+            if (e->first.compare(0, prefix.size(), prefix) == 0) e = entries_.erase(e);
+            else ++e;
+        }
+        for (auto p = parents_.begin(); p != parents_.end();) {
+            if (p->first.compare(0, prefix.size(), prefix) == 0) p = parents_.erase(p);
+            else ++p;
+        }
+    }
+}
+
 Summary::Entry &Summary::entry(const std::string &path) {
+    auto found = entries_.find(path);
+    if (found != entries_.end()) {
+        refresh_ops(path, found->second);
+        return found->second;
+    }
+    // A path seen for the first time may displace its relatives.
+    if (!parents_.empty() || path.find(kSep) != std::string::npos) replace_relatives(path);
     Entry &e = entries_[path];
     refresh_ops(path, e);
     return e;
@@ -149,18 +178,14 @@ void Summary::observe_row(const json &row) {
 }
 
 void Summary::set_explicit(const std::string &key, const json &value) {
+    replace_relatives(key);  // nested leaves under this key are superseded
     Entry &e = entry(key);
     e.is_explicit = true;
     e.explicit_value = value;
-    // Nested leaves under this key are superseded by the explicit value.
-    const std::string prefix = key + kSep;
-    for (auto it = entries_.begin(); it != entries_.end();) {
-        if (it->first.compare(0, prefix.size(), prefix) == 0) it = entries_.erase(it);
-        else ++it;
-    }
 }
 
 void Summary::remove(const std::string &key) {
+    parents_.erase(key);
     const std::string prefix = key + kSep;
     for (auto it = entries_.begin(); it != entries_.end();) {
         if (it->first == key || it->first.compare(0, prefix.size(), prefix) == 0)

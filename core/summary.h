@@ -70,11 +70,15 @@ private:
         uint32_t generation = ~0u;
     };
     Entry &entry(const std::string &path);
+    // W&B replaces a key's summary as a whole: a leaf replaces the nested keys
+    // below it, a nested key replaces a leaf (or explicit value) above it.
+    void replace_relatives(const std::string &path);
     void refresh_ops(const std::string &path, Entry &e) const;
     void walk(std::string &path, const json &value, bool top);
     json value_of(const Entry &e) const;
 
     std::unordered_map<std::string, Entry> entries_;
+    std::unordered_map<std::string, uint32_t> parents_;  // paths with nested entries below
     std::vector<MetricDef> metrics_;
     uint32_t generation_ = 0;  // bumped by define(): cached ops go stale
 };
