@@ -237,7 +237,14 @@ void store_destroy(void *ud) {
 int make_disk_store(const std::string &root_dir, runlog_store *out, runlog_error *err) {
     (void)err;
     auto *s = new DiskStore;
-    s->base = (root_dir.empty() ? std::string(".") : root_dir) + "/runlog";
+    std::string root = root_dir.empty() ? std::string(".") : root_dir;
+    if (root[0] != '/') {
+        // An absolute location: the banner and runlog_run_dir() stay right
+        // even if the program changes directory later.
+        char cwd[4096];
+        if (::getcwd(cwd, sizeof cwd)) root = (root == "." ? std::string(cwd) : std::string(cwd) + "/" + root);
+    }
+    s->base = root + "/runlog";
     *out = runlog_store{RUNLOG_STORE_VERSION, s,          store_open,       store_append, store_sync,
                         store_read,           store_truncate, store_write_file, store_destroy};
     return RUNLOG_OK;
