@@ -1,6 +1,7 @@
 #include "json_scan.h"
 
 #include "summary.h"
+#include "utf8.h"
 
 #include <charconv>
 #include <cmath>
@@ -102,23 +103,9 @@ struct Scanner {
                 continue;
             }
             if (c < 0x20) return fail("control character in a string: escape it (\\n, \\t, \\u00XX)");
-            // A multi-byte UTF-8 sequence.
-            size_t len;
-            unsigned char lo = 0x80, hi = 0xBF;
-            if (c >= 0xC2 && c <= 0xDF) len = 2;
-            else if (c == 0xE0) { len = 3; lo = 0xA0; }
-            else if (c >= 0xE1 && c <= 0xEC) len = 3;
-            else if (c == 0xED) { len = 3; hi = 0x9F; }
-            else if (c >= 0xEE && c <= 0xEF) len = 3;
-            else if (c == 0xF0) { len = 4; lo = 0x90; }
-            else if (c >= 0xF1 && c <= 0xF3) len = 4;
-            else if (c == 0xF4) { len = 4; hi = 0x8F; }
-            else return fail_utf8();
-            if (size_t(end - p) < len) return fail_utf8();
-            const auto *u = reinterpret_cast<const unsigned char *>(p);
-            if (u[1] < lo || u[1] > hi) return fail_utf8();
-            for (size_t k = 2; k < len; ++k)
-                if (u[k] < 0x80 || u[k] > 0xBF) return fail_utf8();
+            const size_t len =
+                utf8_sequence_length(reinterpret_cast<const unsigned char *>(p), size_t(end - p));
+            if (!len) return fail_utf8();
             p += len;
         }
     }

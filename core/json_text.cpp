@@ -1,5 +1,7 @@
 #include "json_text.h"
 
+#include "utf8.h"
+
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -116,21 +118,8 @@ size_t find_invalid_utf8(std::string_view text) {
             ++i;
             continue;
         }
-        size_t len;
-        unsigned char lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) len = 2;
-        else if (c == 0xE0) { len = 3; lo = 0xA0; }
-        else if (c >= 0xE1 && c <= 0xEC) len = 3;
-        else if (c == 0xED) { len = 3; hi = 0x9F; }
-        else if (c >= 0xEE && c <= 0xEF) len = 3;
-        else if (c == 0xF0) { len = 4; lo = 0x90; }
-        else if (c >= 0xF1 && c <= 0xF3) len = 4;
-        else if (c == 0xF4) { len = 4; hi = 0x8F; }
-        else return i;
-        if (i + len > n) return i;
-        if (s[i + 1] < lo || s[i + 1] > hi) return i;
-        for (size_t k = 2; k < len; ++k)
-            if (s[i + k] < 0x80 || s[i + k] > 0xBF) return i;
+        const size_t len = utf8_sequence_length(s + i, n - i);
+        if (!len) return i;
         i += len;
     }
     return std::string_view::npos;
