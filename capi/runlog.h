@@ -46,6 +46,8 @@
  *     RUNLOG_THREADING_MANUAL no thread is started and the host calls
  *     runlog_pump() from its own loop (edge devices, WebAssembly).
  *   - Log hooks and plug-in callbacks may be called from the writer thread.
+ *   - WANDB_SILENT / options.silent silence the banner and warnings; errors
+ *     (a failing store) are still reported through the log hook.
  *
  * Stability.
  *   ABI version 1. Functions are only added, never changed. Structs that may

@@ -76,7 +76,8 @@ bool Reader::next(Record &out) {
         header_checked_ = true;
         if (!fill_block(0)) return stop(StopReason::IoError, 0, "cannot read the journal");
         if (block_.size() < kHeaderSize) {
-            if (block_.empty()) return stop(StopReason::BadHeader, 0, "the journal is empty");
+            if (block_.empty())  // created, then the writer stopped before its header
+                return stop(StopReason::TornTail, 0, "the journal is empty (the writer stopped before its header)");
             if (std::memcmp(block_.data(), kHeader, block_.size()) == 0)
                 return stop(StopReason::TornTail, 0, "the journal header is incomplete");
             return stop(StopReason::BadHeader, 0, "not a runlog journal (bad magic)");

@@ -389,10 +389,11 @@ int Run::log_text(std::string_view text, int64_t step, int commit, Error &err) {
         if (m.key_escaped) key = decoded = member_key(text, m);
         if (is_reserved_key(key)) return err.set(RUNLOG_E_RESERVED_KEY, reserved_key_message(key));
         if (key == "_timestamp") {
-            const char c = text[m.val_off];
-            if (!(c == '-' || (c >= '0' && c <= '9')))
+            const std::string_view v = text.substr(m.val_off, m.val_len);
+            const bool finite_number = (v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) && v != "-Infinity";
+            if (!finite_number)
                 return err.set(RUNLOG_E_INVALID_ARGUMENT,
-                               "_timestamp must be a number of seconds since 1970 (or left out: runlog sets it)");
+                               "_timestamp must be a finite number of seconds since 1970 (or left out: runlog sets it)");
         }
     }
     if (disabled_) return RUNLOG_OK;
@@ -646,6 +647,7 @@ int Run::flush(int32_t timeout_ms, Error &err) {
     if (int rc = check_open_locked(err)) return rc;
     const uint64_t target = accepted_seq_;
     if (!background_) {
+        retry_at_ = 0;  // an explicit flush tries the store now, whatever the backoff says
         lk.unlock();
         Error e;
         for (;;) {
@@ -687,6 +689,7 @@ int Run::pump(uint32_t max_records, Error &err) {
     {
         std::lock_guard<std::mutex> lk(mu_);
         if (int rc = check_open_locked(err)) return rc;
+        retry_at_ = 0;  // the host asked: try the store now
     }
     size_t left = max_records ? max_records : SIZE_MAX;
     for (;;) {

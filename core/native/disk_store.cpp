@@ -122,9 +122,10 @@ int store_open(void *ud, const char *run_id, const char *dir_name, int mode, uin
     const std::string journal_name = journal_file_name(run_id);
     if (existing.empty()) {
         s->run_dir = s->base + "/" + dir_name;
-        if (::mkdir(s->run_dir.c_str(), 0777) != 0)
-            return errno == EEXIST ? fail(err, RUNLOG_E_EXISTS, "the run directory " + s->run_dir + " already exists")
-                                   : fail_errno(err, "cannot create the run directory " + s->run_dir, errno);
+        // EEXIST without a journal inside: a process died between creating the
+        // directory and its journal; the directory is reused.
+        if (::mkdir(s->run_dir.c_str(), 0777) != 0 && errno != EEXIST)
+            return fail_errno(err, "cannot create the run directory " + s->run_dir, errno);
         if (int rc = make_dir(s->run_dir + "/files", err)) return rc;
         const std::string path = s->run_dir + "/" + journal_name;
         s->fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0666);
@@ -180,7 +181,6 @@ int store_sync(void *ud, runlog_error *err) {
 
 int store_read(void *ud, uint64_t offset, uint8_t *buf, size_t cap, size_t *n, runlog_error *err) {
     auto *s = static_cast<DiskStore *>(ud);
-    const std::string path = s->run_dir + "/" + "journal";
     int fd = s->fd;
     ssize_t got;
     do got = ::pread(fd, buf, cap, off_t(offset));

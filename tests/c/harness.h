@@ -256,7 +256,8 @@ static H_UNUSED void h_run(const char *name, void (*fn)(void)) {
             h_run_in_process(fn);
             fflush(stdout);
             fflush(stderr);
-            _exit(h_cur_failed ? 1 : h_cur_skipped ? 77 : 0);
+            /* exit, not _exit: LeakSanitizer checks each test at exit */
+            exit(h_cur_failed ? 1 : h_cur_skipped ? 77 : 0);
         }
         if (pid < 0) {
             fprintf(stdout, "    fork failed\n");

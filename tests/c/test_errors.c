@@ -4,6 +4,7 @@
  */
 #define _XOPEN_SOURCE 700
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -714,6 +715,117 @@ TEST(bare_nonfinite_keys_are_invalid_json) {
     CHECK_OK(runlog_finish(run, 0, &err));
 }
 
+/* A process that died between creating its run directory and its journal
+ * leaves a directory without a journal. The next init with that run id (in
+ * the same second, so the same directory name) must still work. */
+static void make_orphan_dirs(const char *root, const char *id) {
+    time_t now = time(NULL);
+    long d;
+    mkdir(h_fmt("%s/runlog", root), 0777);
+    for (d = -1; d <= 3; ++d) {
+        time_t t = now + d;
+        struct tm tm;
+        char stamp[32];
+        localtime_r(&t, &tm);
+        strftime(stamp, sizeof stamp, "%Y%m%d_%H%M%S", &tm);
+        mkdir(h_fmt("%s/runlog/offline-run-%s-%s", root, stamp, id), 0777);
+        mkdir(h_fmt("%s/runlog/offline-run-%s-%s/files", root, stamp, id), 0777);
+    }
+}
+
+TEST(init_after_a_crash_left_a_run_directory_without_journal) {
+    runlog_error err = RUNLOG_ERROR_INIT;
+    runlog_run *run = NULL;
+    const char *root = h_tmpdir();
+    static const char *const resume[] = {NULL, "allow"};
+    int k;
+    for (k = 0; k < 2; ++k) {
+        const char *id = k ? "orphan02" : "orphan01";
+        make_orphan_dirs(root, id);
+        runlog_options o = h_opts(root);
+        o.run_id = id;
+        o.resume = resume[k];
+        if (runlog_init(&run, &o, &err) != RUNLOG_OK) {
+            EXPECT_MSG(0, "resume=%s: init failed: %s", resume[k] ? resume[k] : "(none)", err.message);
+            continue;
+        }
+        h_track(run);
+        char *dir = h_strdup(runlog_run_dir(run));
+        CHECK_OK(runlog_log_json(run, "{\"i\": 0}", RUNLOG_NUL_TERMINATED, RUNLOG_STEP_AUTO, 0, &err));
+        CHECK_OK(runlog_finish(run, 0, &err));
+        CHECK_INT_EQ(h_history(dir, id)->count, 1);
+    }
+}
+
+/* A given _timestamp must be a finite number of seconds. */
+TEST(timestamp_must_be_a_finite_number) {
+    runlog_error err = RUNLOG_ERROR_INIT;
+    runlog_run *run = NULL;
+    runlog_options o = h_opts(h_tmpdir());
+    static const char *const bad[] = {"{\"_timestamp\": NaN}", "{\"_timestamp\": Infinity}",
+                                      "{\"_timestamp\": -Infinity}", "{\"_timestamp\": \"1700000000\"}",
+                                      "{\"_timestamp\": null}", "{\"_timestamp\": [1]}"};
+    size_t i;
+    CHECK_OK(runlog_init(&run, &o, &err));
+    h_track(run);
+    for (i = 0; i < sizeof bad / sizeof *bad; ++i) {
+        int rc = runlog_log_json(run, bad[i], RUNLOG_NUL_TERMINATED, RUNLOG_STEP_AUTO, 0, &err);
+        EXPECT_MSG(rc == RUNLOG_E_INVALID_ARGUMENT, "%s was %s", bad[i],
+                   rc == RUNLOG_OK ? "accepted" : runlog_status_string(rc));
+    }
+    CHECK_OK(runlog_log_json(run, "{\"_timestamp\": -1.5}", RUNLOG_NUL_TERMINATED, RUNLOG_STEP_AUTO, 0, &err));
+    CHECK_OK(runlog_log_json(run, "{\"_timestamp\": 1700000000}", RUNLOG_NUL_TERMINATED, RUNLOG_STEP_AUTO, 0, &err));
+    CHECK_OK(runlog_finish(run, 0, &err));
+}
+
+/* Manual threading: a full queue refuses rows under DROP until the host
+ * pumps; under BLOCK, log() makes room itself on the calling thread. */
+TEST(queue_full_in_manual_mode) {
+    runlog_error err = RUNLOG_ERROR_INIT;
+    runlog_run *drop = NULL, *block = NULL;
+    long long i, accepted = 0, refused = 0;
+    mem_store *ms_drop = new_mem_store(), *ms_block = new_mem_store();
+    runlog_store sd = mem_store_plugin(ms_drop), sb = mem_store_plugin(ms_block);
+    runlog_options o = h_opts(h_tmpdir());
+    o.threading = RUNLOG_THREADING_MANUAL;
+    o.queue_capacity_bytes = 4096;
+    o.queue_full = RUNLOG_QUEUE_FULL_DROP;
+    o.store = &sd;
+    CHECK_OK(runlog_init(&drop, &o, &err));
+    h_track(drop);
+    o.queue_full = RUNLOG_QUEUE_FULL_BLOCK;
+    o.store = &sb;
+    CHECK_OK(runlog_init(&block, &o, &err));
+    h_track(block);
+    for (i = 0; i < 500; ++i) {
+        char row[48];
+        snprintf(row, sizeof row, "{\"i\": %lld}", accepted);
+        int rc = runlog_log_json(drop, row, RUNLOG_NUL_TERMINATED, RUNLOG_STEP_AUTO, 0, &err);
+        if (rc == RUNLOG_OK) accepted++;
+        else {
+            CHECK_MSG(rc == RUNLOG_E_QUEUE_FULL, "log returned %s: %s", runlog_status_string(rc), err.message);
+            refused++;
+        }
+        if (i == 300) CHECK_OK(runlog_pump(drop, 0, &err)); /* the host catches up once */
+    }
+    CHECK(refused > 0 && accepted > 0);
+    CHECK(accepted < 500);
+    CHECK_INT_EQ(get_stats(drop).rows_refused_queue_full, refused);
+    for (i = 0; i < 2000; ++i) {
+        char row[48];
+        snprintf(row, sizeof row, "{\"i\": %lld}", i);
+        CHECK_OK(runlog_log_json(block, row, RUNLOG_NUL_TERMINATED, RUNLOG_STEP_AUTO, 0, &err));
+    }
+    runlog_stats st = get_stats(block);
+    CHECK_MSG(st.records_written > 0, "under BLOCK a full queue must be written by the logging thread");
+    CHECK(st.bytes_queued <= 4096 + 128);
+    CHECK_INT_EQ(st.rows_refused_queue_full, 0);
+    CHECK_OK(runlog_finish(drop, 0, &err));
+    CHECK_OK(runlog_finish(block, 0, &err));
+    CHECK_SEQUENTIAL(mem_history(ms_drop), accepted);
+    CHECK_SEQUENTIAL(mem_history(ms_block), 2000);
+}
+
 int main(int argc, char **argv) {
     H_BEGIN(argc, argv);
     RUN(log_errors_leave_the_run_usable);
@@ -732,5 +844,8 @@ int main(int argc, char **argv) {
     RUN(finish_reports_records_it_could_not_write);
     RUN(escaped_reserved_keys_are_refused);
     RUN(bare_nonfinite_keys_are_invalid_json);
+    RUN(init_after_a_crash_left_a_run_directory_without_journal);
+    RUN(timestamp_must_be_a_finite_number);
+    RUN(queue_full_in_manual_mode);
     return H_END();
 }
