@@ -13,19 +13,88 @@ void RunModel::note_row_stamps(const json &row) {
         last_timestamp = it->get<double>();
 }
 
-void RunModel::on_history(json &row) {
-    if (step_sync_) {
-        // W&B custom x-axes: a row holding a metric whose step metric is
-        // missing gets the step metric's last seen value.
-        for (const auto &m : summary.metrics()) {
-            if (!m.step_sync || m.step_metric.empty() || m.glob) continue;
-            if (row.contains(m.name) && !row.contains(m.step_metric)) {
-                json last = summary.to_json();
-                if (auto it = last.find(m.step_metric); it != last.end() && it->is_number())
-                    row[m.step_metric] = it->get<double>();
-            }
-        }
+namespace {
+
+// The value at a dotted path ("val.epoch" is {"val": {"epoch": ...}}), or null.
+const json *at_path(const json &row, const std::string &dotted) {
+    const json *node = &row;
+    size_t start = 0;
+    for (;;) {
+        const size_t dot = dotted.find('.', start);
+        const std::string key = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        if (!node->is_object()) return nullptr;
+        auto it = node->find(key);
+        if (it == node->end()) return nullptr;
+        node = &*it;
+        if (dot == std::string::npos) return node;
+        start = dot + 1;
     }
+}
+
+void set_path(json &row, const std::string &dotted, double value) {
+    json *node = &row;
+    size_t start = 0;
+    for (;;) {
+        const size_t dot = dotted.find('.', start);
+        const std::string key = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        if (dot == std::string::npos) {
+            (*node)[key] = value;
+            return;
+        }
+        json &child = (*node)[key];
+        if (!child.is_object()) child = json::object();
+        node = &child;
+        start = dot + 1;
+    }
+}
+
+// Dotted paths of the leaves under path (which names v).
+void leaf_paths(const json &v, std::string &path, std::vector<std::string> &out) {
+    if (v.is_object() && !v.empty()) {
+        const size_t base = path.size();
+        for (auto it = v.begin(); it != v.end(); ++it) {
+            path.push_back('.');
+            path += it.key();
+            leaf_paths(it.value(), path, out);
+            path.resize(base);
+        }
+        return;
+    }
+    out.push_back(path);
+}
+
+}  // namespace
+
+void RunModel::fill_step_metrics(json &row) {
+    // W&B core (handler flushPartialHistory): update each step metric's latest
+    // value from the row, then give every key whose metric has step_sync its
+    // step metric's latest value when the row lacks it.
+    const auto &metrics = summary.metrics();
+    for (const auto &m : metrics) {
+        if (m.step_metric.empty()) continue;
+        if (const json *v = at_path(row, m.step_metric); v && v->is_number())
+            step_latest_[m.step_metric] = v->get<double>();
+    }
+    std::vector<std::string> paths;
+    std::string scratch;
+    for (auto it = row.begin(); it != row.end(); ++it) {
+        if (it.key().empty() || it.key()[0] == '_') continue;
+        scratch = it.key();
+        leaf_paths(it.value(), scratch, paths);
+    }
+    for (const auto &p : paths) {
+        const MetricDef *best = nullptr;
+        for (const auto &m : metrics)
+            if (m.matches(p) && (!best || (!m.glob && best->glob))) best = &m;
+        if (!best || !best->step_sync || best->step_metric.empty()) continue;
+        if (at_path(row, best->step_metric)) continue;
+        auto latest = step_latest_.find(best->step_metric);
+        if (latest != step_latest_.end()) set_path(row, best->step_metric, latest->second);
+    }
+}
+
+void RunModel::on_history(json &row) {
+    if (step_sync_) fill_step_metrics(row);
     summary.observe_row(row);
     note_row_stamps(row);
 }
@@ -94,8 +163,20 @@ json RunModel::summary_file() const {
 void RunModel::apply(journal::RecordKind kind, std::string_view text) {
     if (kind == journal::RecordKind::History) {
         ScannedObject scanned;
-        if (scan_json_object(text, scanned, nullptr) == JsonError::None) on_history_text(text);
-        else malformed++;
+        if (scan_json_object(text, scanned, nullptr) != JsonError::None) {
+            malformed++;
+            return;
+        }
+        on_history_text(text);
+        if (step_sync_) {
+            // Keep the step metrics' latest values for a resumed run.
+            json row;
+            if (parse_json_object(text, row, nullptr) == JsonError::None)
+                for (const auto &m : summary.metrics())
+                    if (const json *v = m.step_metric.empty() ? nullptr : at_path(row, m.step_metric);
+                        v && v->is_number())
+                        step_latest_[m.step_metric] = v->get<double>();
+        }
         return;
     }
     json j;

@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 #include <string>
+#include <unordered_map>
 
 #include "journal_reader.h"
 #include "json_text.h"
@@ -47,7 +48,10 @@ public:
 
 private:
     void note_row_stamps(const json &row);
+    void fill_step_metrics(json &row);
     bool step_sync_ = false;
+    // W&B core's latestStep: the last value each step metric had in a row.
+    std::unordered_map<std::string, double> step_latest_;
 };
 
 struct Replay {

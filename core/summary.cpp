@@ -182,6 +182,10 @@ void Summary::set_explicit(const std::string &key, const json &value) {
     Entry &e = entry(key);
     e.is_explicit = true;
     e.explicit_value = value;
+    // W&B clears the key's statistic flags: later rows give it its plain last
+    // value, until define_metric is called again (a new generation).
+    e.ops = 0;
+    e.generation = generation_;
 }
 
 void Summary::remove(const std::string &key) {
