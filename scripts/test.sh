@@ -6,7 +6,8 @@
 #   3. `cmake --workflow --preset asan`  (the same under ASan + UBSan);
 #   4. the quickstart example, then the CLI on the run it wrote
 #      (ls, show, verify, export as JSON lines and CSV), in a temporary
-#      directory.
+#      directory;
+#   5. the language bindings' own tests (bindings/*/test.sh).
 # Prints the time each stage took. Exit status: 0 only if everything passed.
 #
 # Environment:
@@ -121,3 +122,7 @@ for p in "${presets[@]}"; do
     stage "workflow $p (configure, build, test)" workflow "$p"
 done
 stage "quickstart + CLI (ls/show/verify/export)" examples_and_cli
+
+# Language bindings: each replays tests/conformance/ against the Debug library.
+rust_bindings() { RUNLOG_BUILD_DIR="$root/build/${presets[0]}" bash "$root/bindings/rust/test.sh"; }
+stage "rust bindings (cargo test)" rust_bindings
