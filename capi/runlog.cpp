@@ -31,6 +31,7 @@ namespace {
 
 thread_local std::string tl_last_error;
 
+std::mutex g_log_hook_mu;
 runlog_log_fn g_log_fn = nullptr;
 void *g_log_user_data = nullptr;
 
@@ -40,7 +41,7 @@ std::mutex g_shells_mu;
 std::vector<runlog_run *> *g_shells = new std::vector<runlog_run *>();
 
 void copy_message(runlog_error *err, int status, const std::string &msg) {
-    if (!err || err->version < 1) return;
+    if (!err) return;  // version 0 (zeroed) counts as 1: every runlog_error has v1's fields
     err->status = status;
     size_t n = std::min(msg.size(), sizeof err->message - 1);
     // Do not cut a UTF-8 sequence in half.
@@ -57,7 +58,7 @@ int fail(runlog_error *err, int status, const std::string &msg) {
 
 int done(runlog_error *err, int rc, const Error &e) {
     if (rc == RUNLOG_OK) {
-        if (err && err->version >= 1) {
+        if (err) {
             err->status = RUNLOG_OK;
             err->message[0] = '\0';
         }
@@ -157,18 +158,19 @@ void runlog_buf_free(runlog_buf *buf) {
 }
 
 void runlog_set_log_hook(runlog_log_fn fn, void *user_data) {
+    std::lock_guard<std::mutex> lk(g_log_hook_mu);
     g_log_fn = fn;
     g_log_user_data = user_data;
 }
 
 int runlog_options_init(runlog_options *opts, uint32_t version) {
     if (!opts) return fail(nullptr, RUNLOG_E_INVALID_ARGUMENT, "runlog_options_init: opts is NULL");
-    if (version != RUNLOG_OPTIONS_VERSION)
+    if (version < 1 || version > RUNLOG_OPTIONS_VERSION)
         return fail(nullptr, RUNLOG_E_INVALID_ARGUMENT,
                     "runlog_options_init: version " + std::to_string(version) +
                         " is not supported by this library (it knows version " +
                         std::to_string(RUNLOG_OPTIONS_VERSION) + ")");
-    std::memset(opts, 0, sizeof *opts);
+    std::memset(opts, 0, sizeof *opts);  // version 1 is the whole struct
     opts->version = version;
     return RUNLOG_OK;
 }
@@ -178,7 +180,7 @@ int runlog_init(runlog_run **run_out, const runlog_options *opts, runlog_error *
     API_TRY
     if (run_out) *run_out = nullptr;
     const runlog::Platform &platform = runlog::native_platform();
-    if (opts && opts->version >= 1) {
+    if (opts) {  // even with a bad version: the plug-ins are ours to destroy on failure
         if (opts->store) plugins.store = *opts->store;
         if (opts->clock) plugins.clock = *opts->clock;
         if (opts->sink) plugins.sink = *opts->sink;
@@ -190,20 +192,26 @@ int runlog_init(runlog_run **run_out, const runlog_options *opts, runlog_error *
         return fail(err, status, "runlog_init: " + msg);
     };
     if (!run_out) return fail_init(RUNLOG_E_INVALID_ARGUMENT, "run_out is NULL: pass the address of a runlog_run* variable");
+    if (opts && opts->version > RUNLOG_OPTIONS_VERSION)
+        return fail_init(RUNLOG_E_INVALID_ARGUMENT,
+                         "options.version " + std::to_string(opts->version) +
+                             " is newer than this library knows (" + std::to_string(RUNLOG_OPTIONS_VERSION) +
+                             "): upgrade runlog, or build against the runlog.h that matches it");
     if (opts && opts->store) {
         const runlog_store &s = *opts->store;
-        if (s.version < 1 || !s.open || !s.append || !s.sync || !s.read || !s.truncate || !s.write_file || !s.destroy)
+        if (s.version < 1 || s.version > RUNLOG_STORE_VERSION || !s.open || !s.append || !s.sync || !s.read || !s.truncate || !s.write_file || !s.destroy)
             return fail_init(RUNLOG_E_INVALID_ARGUMENT,
                              "options.store is incomplete: set version = RUNLOG_STORE_VERSION and every function");
     }
     if (opts && opts->clock) {
         const runlog_clock &c = *opts->clock;
-        if (c.version < 1 || !c.unix_seconds || !c.monotonic_seconds)
+        if (c.version < 1 || c.version > RUNLOG_CLOCK_VERSION || !c.unix_seconds || !c.monotonic_seconds)
             return fail_init(RUNLOG_E_INVALID_ARGUMENT,
                              "options.clock is incomplete: set version = RUNLOG_CLOCK_VERSION, unix_seconds "
                              "and monotonic_seconds");
     }
-    if (opts && opts->sink && (opts->sink->version < 1 || !opts->sink->record))
+    if (opts && opts->sink &&
+        (opts->sink->version < 1 || opts->sink->version > RUNLOG_SINK_VERSION || !opts->sink->record))
         return fail_init(RUNLOG_E_INVALID_ARGUMENT,
                          "options.sink is incomplete: set version = RUNLOG_SINK_VERSION and record");
 
@@ -220,6 +228,7 @@ int runlog_init(runlog_run **run_out, const runlog_options *opts, runlog_error *
                          "runlog_pump() from your loop");
     if (!plugins.clock.version) plugins.clock = platform.clock;
     if (!plugins.log_fn) {
+        std::lock_guard<std::mutex> lk(g_log_hook_mu);
         plugins.log_fn = g_log_fn;
         plugins.log_user_data = g_log_user_data;
     }

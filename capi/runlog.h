@@ -27,7 +27,8 @@
  *     the process so that a late call returns RUNLOG_E_FINISHED instead of
  *     touching freed memory.
  *   - const char* returned by accessors are owned by the run and valid until
- *     runlog_finish() on it.
+ *     runlog_finish() on it: do not finish a run while another thread still
+ *     uses such a string.
  *   - runlog_buf outputs are allocated by the library and released with
  *     runlog_buf_free(). Whatever the library allocates, the library frees.
  *   - Plug-in structs (store, clock, sink) are copied at init; their
@@ -46,6 +47,9 @@
  *     RUNLOG_THREADING_MANUAL no thread is started and the host calls
  *     runlog_pump() from its own loop (edge devices, WebAssembly).
  *   - Log hooks and plug-in callbacks may be called from the writer thread.
+ *     Log hooks and clocks are also called from logging threads, possibly at
+ *     the same time: they must be thread-safe. Store and sink calls of one
+ *     run never overlap.
  *   - WANDB_SILENT / options.silent silence the banner and warnings; errors
  *     (a failing store) are still reported through the log hook.
  *
@@ -138,6 +142,8 @@ typedef struct runlog_error {
 } runlog_error;
 #define RUNLOG_ERROR_INIT { RUNLOG_ERROR_VERSION, 0, { 0 } }
 
+/* (A zeroed runlog_error, version 0, is treated as version 1.) */
+
 /* Message of the last failed call made on this thread ("" if none). Valid
  * until the next runlog call on this thread. Prefer runlog_error. */
 RUNLOG_API const char *runlog_last_error_message(void);
@@ -167,13 +173,16 @@ typedef void (*runlog_log_fn)(void *user_data, int level, const char *message);
 
 /* Process-wide default hook for messages not routed by a run's own
  * options.log_fn (NULL restores the default: stderr, silenced by
- * WANDB_SILENT). Set it before runs start; not synchronised with them. */
+ * WANDB_SILENT). Runs read it when they start. */
 RUNLOG_API void runlog_set_log_hook(runlog_log_fn fn, void *user_data);
 
 /* ---- Plug-ins -----------------------------------------------------------
  * Shaped like SQLite's VFS / libgit2's backends: version first, functions
- * taking the plug-in's own user_data, a mandatory destroy. Calls on one run's
- * plug-in are never concurrent with each other.
+ * taking the plug-in's own user_data, a destroy. One run's store and sink
+ * calls never overlap; its clock may be called from several threads at once.
+ * Plug-in functions return RUNLOG_OK or a negative RUNLOG_E_* code; any other
+ * value is reported to the caller as RUNLOG_E_CALLBACK. A struct version
+ * newer than this library knows is refused at init (RUNLOG_E_INVALID_ARGUMENT).
  */
 
 /* Clock: wall time for _timestamp, monotonic time for _runtime and timers. */
@@ -223,10 +232,11 @@ typedef struct runlog_store {
     void (*destroy)(void *user_data);
 } runlog_store;
 
-/* Record sink: receives every record after it was journaled, as the kind
- * name ("run", "history", "summary", "config", "metric", "exit") and its JSON
- * text. For hosts that ship data their own way. Return non-zero to report a
- * failure (counted and logged; the run goes on). */
+/* Record sink: receives every record as it is framed into the journal (so
+ * before the store has written it), as the kind name ("run", "history",
+ * "summary", "config", "metric", "exit", "resume"; more may be added) and its
+ * JSON text. For hosts that ship data their own way. Return non-zero to report
+ * a failure (counted and logged; the run goes on). */
 #define RUNLOG_SINK_VERSION 1
 typedef struct runlog_sink {
     uint32_t version; /* RUNLOG_SINK_VERSION */
@@ -290,14 +300,15 @@ typedef struct runlog_options {
     uint64_t max_payload_bytes;    /* 0 = 10 MiB (W&B's line limit)        */
     int durability;                /* runlog_durability                     */
     uint32_t fsync_interval_ms;    /* 0 = 1000                              */
-    uint32_t finish_timeout_ms;    /* 0 = 60000; how long finish waits      */
+    uint32_t finish_timeout_ms;    /* 0 = 60000; UINT32_MAX = no limit      */
     const runlog_store *store;     /* NULL = the disk store                 */
     const runlog_clock *clock;     /* NULL = the system clock               */
     const runlog_sink *sink;       /* NULL = none                           */
 } runlog_options;
 #define RUNLOG_OPTIONS_INIT { RUNLOG_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
     NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL }
-/* Same as RUNLOG_OPTIONS_INIT, for languages without C macros. */
+/* Same as RUNLOG_OPTIONS_INIT, for languages without C macros: zeroes the
+ * fields that `version` (1 .. RUNLOG_OPTIONS_VERSION) has and sets version. */
 RUNLOG_API int runlog_options_init(runlog_options *opts, uint32_t version);
 
 /* Starts a run. opts may be NULL (environment and defaults only). On

@@ -72,9 +72,9 @@ std::string reserved_key_message(std::string_view key) {
 }  // namespace
 
 void Plugins::destroy() {
-    if (store.version && store.destroy) store.destroy(store.user_data);
-    if (clock.version && clock.destroy) clock.destroy(clock.user_data);
-    if (sink.version && sink.destroy) sink.destroy(sink.user_data);
+    if (store.destroy) store.destroy(store.user_data);
+    if (clock.destroy) clock.destroy(clock.user_data);
+    if (sink.destroy) sink.destroy(sink.user_data);
     store = {};
     clock = {};
     sink = {};
@@ -149,8 +149,9 @@ int Run::open_store(Error &err) {
     int created = 0;
     char where[4096] = {0};
     runlog_error perr = RUNLOG_ERROR_INIT;
-    int rc = plugins_.store.open(plugins_.store.user_data, s.run_id.c_str(), dir_name.c_str(), mode,
-                                 &size, &created, where, sizeof where, &perr);
+    int rc = plugin_status(plugins_.store.open(plugins_.store.user_data, s.run_id.c_str(), dir_name.c_str(),
+                                               mode, &size, &created, where, sizeof where, &perr));
+    where[sizeof where - 1] = '\0';
     if (rc == RUNLOG_E_EXISTS) {
         return err.set(rc, std::string(perr.message) +
                                (s.resume == Resume::Never
@@ -571,9 +572,10 @@ int Run::define_metric(const std::string &name, const runlog_metric_options *opt
     m.name = m.glob ? name.substr(0, name.size() - 1) : name;
     int step_sync = RUNLOG_DEFAULT;
     if (opts) {
-        if (opts->version == 0)
+        if (opts->version == 0 || opts->version > RUNLOG_METRIC_OPTIONS_VERSION)
             return err.set(RUNLOG_E_INVALID_ARGUMENT,
-                           "runlog_metric_options.version is 0: initialise it with RUNLOG_METRIC_OPTIONS_INIT");
+                           "runlog_metric_options.version is " + std::to_string(opts->version) +
+                               ": initialise it with RUNLOG_METRIC_OPTIONS_INIT from the runlog.h of this library");
         if (opts->summary & ~uint32_t(kSummaryAll))
             return err.set(RUNLOG_E_INVALID_ARGUMENT,
                            "define_metric: summary has unknown bits; combine RUNLOG_SUMMARY_* values");
@@ -726,8 +728,9 @@ int Run::finish(int exit_code, Error &err) {
         flush_target_ = std::max(flush_target_, target);
         work_cv_.notify_one();
         if (background_) {
-            progress_cv_.wait_for(lk, std::chrono::milliseconds(settings_.finish_timeout_ms),
-                                  [&] { return durable_seq_ >= target; });
+            auto done = [&] { return durable_seq_ >= target; };
+            if (settings_.finish_timeout_ms == UINT32_MAX) progress_cv_.wait(lk, done);
+            else progress_cv_.wait_for(lk, std::chrono::milliseconds(settings_.finish_timeout_ms), done);
         }
     }
     if (!background_) {
@@ -943,8 +946,9 @@ int Run::write_locked(Error *err) {
         }
     }
     runlog_error perr = RUNLOG_ERROR_INIT;
-    int rc = plugins_.store.append(plugins_.store.user_data, reinterpret_cast<const uint8_t *>(encoded_.data()),
-                                   encoded_.size(), &perr);
+    int rc = plugin_status(plugins_.store.append(plugins_.store.user_data,
+                                                 reinterpret_cast<const uint8_t *>(encoded_.data()),
+                                                 encoded_.size(), &perr));
     std::string note;
     int note_level = RUNLOG_LEVEL_INFO;
     {
@@ -991,7 +995,7 @@ int Run::write_locked(Error *err) {
 
 int Run::sync_locked(Error *err) {
     runlog_error perr = RUNLOG_ERROR_INIT;
-    int rc = plugins_.store.sync(plugins_.store.user_data, &perr);
+    int rc = plugin_status(plugins_.store.sync(plugins_.store.user_data, &perr));
     const double now = plugins_.clock.monotonic_seconds(plugins_.clock.user_data);
     {
         std::lock_guard<std::mutex> lk(mu_);

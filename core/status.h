@@ -22,8 +22,16 @@ struct Error {
     }
 };
 
+// A plug-in's status as the API reports it: anything but RUNLOG_OK or a
+// known RUNLOG_E_* code becomes RUNLOG_E_CALLBACK.
+inline int plugin_status(int rc) {
+    if (rc == RUNLOG_OK) return RUNLOG_OK;
+    return rc < 0 && rc >= RUNLOG_E_INTERNAL ? rc : RUNLOG_E_CALLBACK;
+}
+
 // Copies a plug-in's runlog_error into an Error (keeping the plug-in's words).
 inline int from_plugin(int rc, const runlog_error &perr, const std::string &what, Error &err) {
+    rc = plugin_status(rc);
     std::string msg = what;
     if (perr.message[0]) {
         msg += ": ";

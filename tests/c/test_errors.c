@@ -267,12 +267,13 @@ TEST(null_and_stray_handles) {
     /* err may be NULL everywhere */
     CHECK(runlog_log_json(NULL, "{}", 2, RUNLOG_STEP_AUTO, 0, NULL) == RUNLOG_E_INVALID_ARGUMENT);
     CHECK(strlen(runlog_last_error_message()) > 0);
-    /* an err with version 0 is not written to */
-    runlog_error old;
-    memset(&old, 0, sizeof old);
-    strcpy(old.message, "untouched");
-    CHECK(runlog_log_json(NULL, "{}", 2, RUNLOG_STEP_AUTO, 0, &old) == RUNLOG_E_INVALID_ARGUMENT);
-    CHECK_STR_EQ(old.message, "untouched");
+    /* a zeroed err (version 0, the natural default in Rust and Go) is
+     * treated as version 1: it gets the status and the message */
+    runlog_error zeroed;
+    memset(&zeroed, 0, sizeof zeroed);
+    CHECK(runlog_log_json(NULL, "{}", 2, RUNLOG_STEP_AUTO, 0, &zeroed) == RUNLOG_E_INVALID_ARGUMENT);
+    CHECK(zeroed.status == RUNLOG_E_INVALID_ARGUMENT);
+    CHECK_CONTAINS(zeroed.message, "run is NULL");
     /* a pointer that is not a handle (zeroed memory) is recognised */
     static long long not_a_handle[64];
     memset(&err, 0, sizeof err);
@@ -378,6 +379,41 @@ static int sink_ok(void *ud, const char *kind, const char *json, size_t len) {
     (void)json;
     (void)len;
     return 0;
+}
+
+TEST(plugin_and_version_contracts) {
+    runlog_error err = RUNLOG_ERROR_INIT;
+    runlog_run *run = NULL;
+    /* a struct version newer than the library knows is refused, naming it;
+     * the plug-ins are still destroyed */
+    mem_store *ms = new_mem_store();
+    runlog_store store = mem_store_plugin(ms);
+    runlog_options o = h_opts(h_tmpdir());
+    o.version = RUNLOG_OPTIONS_VERSION + 1;
+    o.store = &store;
+    CHECK_RC(runlog_init(&run, &o, &err), RUNLOG_E_INVALID_ARGUMENT, err);
+    CHECK_CONTAINS(err.message, "newer");
+    CHECK_INT_EQ(ms->destroyed, 1);
+    CHECK(runlog_options_init(&o, RUNLOG_OPTIONS_VERSION + 1) == RUNLOG_E_INVALID_ARGUMENT);
+    CHECK(runlog_options_init(&o, 0) == RUNLOG_E_INVALID_ARGUMENT);
+    CHECK(runlog_options_init(&o, RUNLOG_OPTIONS_VERSION) == RUNLOG_OK);
+    CHECK_INT_EQ((int)o.version, RUNLOG_OPTIONS_VERSION);
+    runlog_metric_options mo = RUNLOG_METRIC_OPTIONS_INIT;
+    mo.version = RUNLOG_METRIC_OPTIONS_VERSION + 1;
+    o = h_opts(h_tmpdir());
+    CHECK_OK(runlog_init(&run, &o, &err));
+    h_track(run);
+    CHECK_RC(runlog_define_metric(run, "acc", &mo, &err), RUNLOG_E_INVALID_ARGUMENT, err);
+    CHECK_OK(runlog_finish(run, 0, &err));
+    /* a plug-in status that is not a RUNLOG_E_* code reaches the caller as
+     * RUNLOG_E_CALLBACK, never as itself */
+    mem_store *odd = new_mem_store();
+    odd->open_status = 7;
+    store = mem_store_plugin(odd);
+    o = h_opts(h_tmpdir());
+    o.store = &store;
+    CHECK_RC(runlog_init(&run, &o, &err), RUNLOG_E_CALLBACK, err);
+    CHECK(err.status == RUNLOG_E_CALLBACK);
 }
 
 TEST(failed_init_destroys_the_plugins) {
@@ -833,6 +869,7 @@ int main(int argc, char **argv) {
     RUN(calls_after_finish_are_refused);
     RUN(init_errors_name_the_cause);
     RUN(failed_init_destroys_the_plugins);
+    RUN(plugin_and_version_contracts);
     RUN(store_that_cannot_open);
     RUN(unwritable_directory_path_through_a_file);
     RUN(unwritable_directory_by_permissions);
