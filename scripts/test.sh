@@ -7,7 +7,8 @@
 #   4. the quickstart example, then the CLI on the run it wrote
 #      (ls, show, verify, export as JSON lines and CSV), in a temporary
 #      directory;
-#   5. the language bindings' own tests (bindings/*/test.sh).
+#   5. the ABI check (scripts/check-abi.sh) and the language bindings' own
+#      tests (bindings/*/test.sh).
 # Prints the time each stage took. Exit status: 0 only if everything passed.
 #
 # Environment:
@@ -122,6 +123,11 @@ for p in "${presets[@]}"; do
     stage "workflow $p (configure, build, test)" workflow "$p"
 done
 stage "quickstart + CLI (ls/show/verify/export)" examples_and_cli
+
+# The ABI: only runlog_* exported, no change against abi/ (abidiff) unless the
+# ABI version says so.
+abi_check() { bash "$root/scripts/check-abi.sh" "$root/build/${presets[0]}"; }
+stage "ABI check (abidiff against abi/runlog-abi1.*)" abi_check
 
 # Language bindings: each replays tests/conformance/ against the Debug library.
 rust_bindings() { RUNLOG_BUILD_DIR="$root/build/${presets[0]}" bash "$root/bindings/rust/test.sh"; }
