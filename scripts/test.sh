@@ -132,3 +132,12 @@ stage "ABI check (abidiff against abi/runlog-abi1.*)" abi_check
 # Language bindings: each replays tests/conformance/ against the Debug library.
 rust_bindings() { RUNLOG_BUILD_DIR="$root/build/${presets[0]}" bash "$root/bindings/rust/test.sh"; }
 stage "rust bindings (cargo test)" rust_bindings
+# Go and R link an installed library (pkg-config), as their users will.
+prefix="$(mktemp -d "${TMPDIR:-/tmp}/runlog-prefix.XXXXXX")"
+cleanup+=("$prefix")
+install_prefix() { cmake --install "$root/build/${presets[0]}" --prefix "$prefix" >/dev/null; }
+stage "install the Debug build for the bindings" install_prefix
+go_bindings() { RUNLOG_PREFIX="$prefix" bash "$root/bindings/go/test.sh"; }
+stage "go bindings (go test -race)" go_bindings
+r_bindings() { RUNLOG_PREFIX="$prefix" bash "$root/bindings/r/test.sh"; }
+stage "r bindings (testthat, R CMD check)" r_bindings

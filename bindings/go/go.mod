@@ -1,0 +1,3 @@
+module github.com/runlog/runlog/bindings/go
+
+go 1.24

@@ -1,0 +1,22 @@
+/* shim.h — small C helpers for the Go binding (cgo cannot use C macros that
+ * expand to initialisers, or store integers in void* without vet noise). */
+#ifndef RUNLOG_GO_SHIM_H
+#define RUNLOG_GO_SHIM_H
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <runlog.h>
+
+#if RUNLOG_ABI_VERSION != 1
+#error "the runlog Go binding needs runlog ABI version 1 (runlog.h says otherwise)"
+#endif
+
+/* Routes options->log_fn to the exported Go trampoline with a handle token. */
+void runlog_go_set_log_fn(runlog_options *opts, uintptr_t token);
+/* Fills a runlog_sink whose callbacks are the Go trampolines. */
+void runlog_go_make_sink(runlog_sink *sink, uintptr_t token);
+/* A runlog_error ready to be passed to a call. */
+void runlog_go_error_init(runlog_error *err);
+
+#endif

@@ -1,0 +1,4 @@
+library(testthat)
+library(runlog)
+
+test_check("runlog")
