@@ -56,6 +56,9 @@ export PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PAT
 export LD_LIBRARY_PATH="$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export RUNLOG_CLI="$prefix/bin/runlog"
 export CGO_ENABLED=1
+# Go's build cache keeps the LDFLAGS pkg-config gave when the package was
+# first compiled (a prefix that may be gone now): name this prefix too.
+export CGO_LDFLAGS="${CGO_LDFLAGS:-} -L$prefix/lib"
 pkg-config --exists runlog || { echo "runlog.pc not found under $prefix/lib/pkgconfig" >&2; exit 1; }
 [ -x "$RUNLOG_CLI" ] || { echo "no runlog CLI at $RUNLOG_CLI" >&2; exit 1; }
 unset WANDB_MODE WANDB_DIR WANDB_RUN_ID WANDB_RESUME WANDB_PROJECT WANDB_NAME WANDB_ENTITY || true
