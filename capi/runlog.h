@@ -168,7 +168,9 @@ enum runlog_level {
     RUNLOG_LEVEL_ERROR = 3
 };
 /* Receives runlog's human-readable messages (one line, no newline). May be
- * called from the writer thread. Must not call back into the same run. */
+ * called from the writer thread and from logging threads at once. Must not
+ * call back into the same run. Never called for a run after runlog_finish()
+ * (or a failed runlog_init()) has returned. */
 typedef void (*runlog_log_fn)(void *user_data, int level, const char *message);
 
 /* Process-wide default hook for messages not routed by a run's own
@@ -322,7 +324,8 @@ RUNLOG_API int runlog_init(runlog_run **run_out, const runlog_options *opts, run
 
 /* Pass as len to mean "json is NUL-terminated". */
 #define RUNLOG_NUL_TERMINATED ((size_t)-1)
-/* Pass as step to let runlog use its current step. */
+/* Pass as step to let runlog use its current step. Any other negative step
+ * is refused with RUNLOG_E_INVALID_ARGUMENT. */
 #define RUNLOG_STEP_AUTO ((int64_t)-1)
 /* commit argument of the log calls. */
 enum runlog_commit {
@@ -334,7 +337,10 @@ enum runlog_commit {
 /* W&B's run.log(data, step=, commit=). json is a JSON object; nested
  * objects stay nested; bare NaN, Infinity and -Infinity are accepted and
  * kept. Every recorded row gets _step, _runtime and _timestamp (a given
- * _timestamp is kept). Semantics:
+ * _timestamp, a finite number of seconds since 1970, is kept, as W&B does;
+ * _step, _runtime and _wandb are refused with RUNLOG_E_RESERVED_KEY). Keys
+ * are journaled as given: a duplicate key in one object keeps both, and
+ * readers take the last. Semantics:
  *   - no step: merge into the pending row, record it at the current step
  *     and advance the step (unless commit is RUNLOG_COMMIT_NO);
  *   - step > current: the pending row is recorded at the old step first,
@@ -350,7 +356,10 @@ RUNLOG_API int runlog_log_json(runlog_run *run, const char *json, size_t len, in
 
 /* Typed fast path, no JSON: stage scalar values into the run's staging
  * row, then commit them as one log() call with runlog_commit_row(). Staging
- * the same key twice keeps the last value. Non-finite doubles are kept. */
+ * the same key twice keeps the last value. Non-finite doubles are kept.
+ * _timestamp cannot be staged (RUNLOG_E_RESERVED_KEY): log it as JSON. A
+ * refused stage leaves the values staged before it in place; values staged
+ * and never committed are recorded with the last row at finish. */
 RUNLOG_API int runlog_stage_double(runlog_run *run, const char *key, double value,
                                    runlog_error *err);
 RUNLOG_API int runlog_stage_int(runlog_run *run, const char *key, int64_t value,
