@@ -1,0 +1,1 @@
+"""Local W&B-protocol server for runlog's tests (see README.md)."""
