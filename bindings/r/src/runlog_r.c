@@ -332,7 +332,10 @@ static SEXP rl_log_values(SEXP ptr, SEXP values, SEXP step, SEXP commit) {
 
 /* ---- config and summary ------------------------------------------------------ */
 
-static SEXP rl_config_update(SEXP ptr, SEXP json) {
+/* config and summary updates take the same arguments and give the same result */
+typedef int (*rl_update_fn)(runlog_run *, const char *, size_t, runlog_error *);
+
+static SEXP rl_update_json(SEXP ptr, SEXP json, rl_update_fn update) {
     const char *text;
     size_t len;
     rl_text_arg(json, &text, &len);
@@ -340,8 +343,12 @@ static SEXP rl_config_update(SEXP ptr, SEXP json) {
     runlog_run *run = rl_run_of(ptr, &fail);
     if (run == NULL) return fail;
     runlog_error err = RUNLOG_ERROR_INIT;
-    int rc = runlog_config_update_json(run, text, len, &err);
+    int rc = update(run, text, len, &err);
     return rc == RUNLOG_OK ? R_NilValue : rl_status(rc, &err);
+}
+
+static SEXP rl_config_update(SEXP ptr, SEXP json) {
+    return rl_update_json(ptr, json, runlog_config_update_json);
 }
 
 static SEXP rl_config_get(SEXP ptr) {
@@ -359,15 +366,7 @@ static SEXP rl_config_get(SEXP ptr) {
 }
 
 static SEXP rl_summary_update(SEXP ptr, SEXP json) {
-    const char *text;
-    size_t len;
-    rl_text_arg(json, &text, &len);
-    SEXP fail;
-    runlog_run *run = rl_run_of(ptr, &fail);
-    if (run == NULL) return fail;
-    runlog_error err = RUNLOG_ERROR_INIT;
-    int rc = runlog_summary_update_json(run, text, len, &err);
-    return rc == RUNLOG_OK ? R_NilValue : rl_status(rc, &err);
+    return rl_update_json(ptr, json, runlog_summary_update_json);
 }
 
 static SEXP rl_summary_get(SEXP ptr, SEXP key) {
