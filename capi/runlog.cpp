@@ -3,6 +3,8 @@
 // from crossing into the host, and copy errors into runlog_error.
 #include "runlog.h"
 
+#include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -14,6 +16,7 @@
 #include "native/thread_driver.h"
 #include "platform.h"
 #include "run.h"
+#include "upload/uploader.h"
 
 using runlog::Error;
 
@@ -25,6 +28,7 @@ struct runlog_run {
     std::shared_mutex gate;  // shared: calls; exclusive: finish
     std::unique_ptr<runlog::Run> run;
     std::unique_ptr<runlog::WriterThread> writer;
+    std::unique_ptr<runlog::UploadThread> uploader;
 };
 
 namespace {
@@ -170,7 +174,7 @@ int runlog_options_init(runlog_options *opts, uint32_t version) {
                     "runlog_options_init: version " + std::to_string(version) +
                         " is not supported by this library (it knows version " +
                         std::to_string(RUNLOG_OPTIONS_VERSION) + ")");
-    std::memset(opts, 0, sizeof *opts);  // version 1 is the whole struct
+    std::memset(opts, 0, version >= 2 ? sizeof *opts : offsetof(runlog_options, base_url));
     opts->version = version;
     return RUNLOG_OK;
 }
@@ -181,9 +185,12 @@ int runlog_init(runlog_run **run_out, const runlog_options *opts, runlog_error *
     if (run_out) *run_out = nullptr;
     const runlog::Platform &platform = runlog::native_platform();
     if (opts) {  // even with a bad version: the plug-ins are ours to destroy on failure
-        if (opts->store) plugins.store = *opts->store;
+        if (opts->store)  // a version-1 store is shorter: copy only what it has
+            std::memcpy(&plugins.store, opts->store,
+                        opts->store->version >= 2 ? sizeof(runlog_store) : offsetof(runlog_store, read_file));
         if (opts->clock) plugins.clock = *opts->clock;
         if (opts->sink) plugins.sink = *opts->sink;
+        if (opts->version >= 2 && opts->http) plugins.http = *opts->http;
         plugins.log_fn = opts->log_fn;
         plugins.log_user_data = opts->log_user_data;
     }
@@ -253,7 +260,10 @@ int runlog_init(runlog_run **run_out, const runlog_options *opts, runlog_error *
 
     auto shell = std::make_unique<runlog_run>();
     shell->run = std::move(run);
-    if (shell->run->background()) shell->writer = std::make_unique<runlog::WriterThread>(*shell->run);
+    if (shell->run->background()) {
+        shell->writer = std::make_unique<runlog::WriterThread>(*shell->run);
+        if (shell->run->uploading()) shell->uploader = std::make_unique<runlog::UploadThread>(*shell->run);
+    }
     {
         std::lock_guard<std::mutex> lk(g_shells_mu);
         g_shells->push_back(shell.get());
@@ -373,8 +383,8 @@ int runlog_get_stats(runlog_run *h, runlog_stats *out, runlog_error *err) {
                          "runlog_get_stats: out->version is 0: initialise it with RUNLOG_STATS_INIT");
         runlog_stats s = RUNLOG_STATS_INIT;
         run.stats(s);
-        s.version = out->version;
-        *out = s;  // version 1 is the whole struct
+        s.version = std::min<uint32_t>(out->version, RUNLOG_STATS_VERSION);
+        std::memcpy(out, &s, s.version >= 2 ? sizeof s : offsetof(runlog_stats, upload_state));
         return RUNLOG_OK;
     })
 }
@@ -386,10 +396,28 @@ int runlog_finish(runlog_run *h, int exit_code, runlog_error *err) {
     if (!h->run) return finished(err, "runlog_finish");
     Error e;
     int rc = h->run->finish(exit_code, e);
+    h->uploader.reset();  // stops and joins the upload thread
     h->writer.reset();  // joins the writer thread
     h->run.reset();     // releases the store and plug-ins
     return done(err, rc, e);
     API_CATCH(err)
+}
+
+int runlog_http_complete(runlog_http_call *call, int status, const char *headers, const uint8_t *body,
+                         size_t body_len, const char *error_message) {
+    API_TRY
+    if (!call)
+        return fail(nullptr, RUNLOG_E_INVALID_ARGUMENT,
+                    "runlog_http_complete: call is NULL: pass the call runlog_http.start() received");
+    runlog::upload::Answer a;
+    a.status = status < 0 ? -1 : status;
+    a.headers = runlog::upload::parse_headers(headers);
+    if (body && body_len) a.body.assign(reinterpret_cast<const char *>(body), body_len);
+    if (error_message) a.error = error_message;
+    if (status <= 0 && a.error.empty()) a.error = "the HTTP executor reported no answer";
+    runlog::upload::complete(call, std::move(a));
+    return RUNLOG_OK;
+    API_CATCH(nullptr)
 }
 
 #define ACCESSOR(fn, expr)                                       \

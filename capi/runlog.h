@@ -200,7 +200,7 @@ typedef struct runlog_clock {
 /* Store: where a run's journal and files live. One store per run.
  * Every function returns RUNLOG_OK or a RUNLOG_E_* code and may fill err.
  * Paths are relative names chosen by runlog ("files/wandb-summary.json"). */
-#define RUNLOG_STORE_VERSION 1
+#define RUNLOG_STORE_VERSION 2
 enum runlog_store_open_mode {
     RUNLOG_STORE_CREATE = 0,        /* new run: fail with EXISTS if present  */
     RUNLOG_STORE_RESUME = 1,        /* existing run: fail with NOT_FOUND     */
@@ -232,6 +232,14 @@ typedef struct runlog_store {
                       runlog_error *err);
     /* Releases everything; called exactly once. */
     void (*destroy)(void *user_data);
+    /* ---- version 2 ---- */
+    /* Reads the run file `name` written by write_file into *out (allocate
+     * out->data with malloc, NUL-terminate it, set out->size; runlog frees it
+     * with free()). RUNLOG_E_NOT_FOUND when there is no such file. May be
+     * NULL: upload progress (sync-progress.json) then lives only in memory,
+     * and a later sync resends everything (the server overwrites, nothing
+     * is duplicated). */
+    int (*read_file)(void *user_data, const char *name, runlog_buf *out, runlog_error *err);
 } runlog_store;
 
 /* Record sink: receives every record as it is framed into the journal (so
@@ -246,6 +254,55 @@ typedef struct runlog_sink {
     int (*record)(void *user_data, const char *kind, const char *json, size_t len);
     void (*destroy)(void *user_data); /* may be NULL */
 } runlog_sink;
+
+/* HTTP executor: carries runlog's requests to the W&B server in online mode.
+ * runlog builds every request (the W&B protocol lives in the core); the
+ * executor only moves bytes, which lets a host use its own HTTP stack
+ * (browser fetch, Go net/http, a relay that holds the API key). NULL in the
+ * options means the built-in client (native builds: HTTP/1.1 + mbedTLS).
+ *
+ * start() begins one request. Everything in *req is borrowed for the call
+ * only: copy what you keep. The executor then reports the answer exactly
+ * once with runlog_http_complete(call, ...) — from any thread, at any time,
+ * even before start() returns. If start() returns an error it must not
+ * complete the call; runlog treats that as a connection error and retries
+ * later. One run has at most one request in flight. A run may end (finish
+ * timed out) while a request is in flight: completing it later is still
+ * valid and only frees the call. destroy() may be called with requests in
+ * flight; they must still be completed (or never, which leaks the call). */
+#define RUNLOG_HTTP_VERSION 1
+typedef struct runlog_http_call runlog_http_call; /* one request in flight */
+#define RUNLOG_HTTP_REQUEST_VERSION 1
+typedef struct runlog_http_request {
+    uint32_t version;    /* RUNLOG_HTTP_REQUEST_VERSION (set by runlog)       */
+    const char *method;  /* "POST"                                            */
+    const char *url;     /* absolute http:// or https:// URL                  */
+    const char *headers; /* "Name: value\r\n" lines (Authorization included) */
+    const uint8_t *body;
+    size_t body_len;
+    uint32_t timeout_ms; /* budget for the whole attempt                     */
+} runlog_http_request;
+typedef struct runlog_http {
+    uint32_t version; /* RUNLOG_HTTP_VERSION */
+    void *user_data;
+    int (*start)(void *user_data, const runlog_http_request *req, runlog_http_call *call,
+                 runlog_error *err);
+    void (*destroy)(void *user_data); /* may be NULL */
+} runlog_http;
+
+/* Reports the answer to a request started through runlog_http.start().
+ * status: the HTTP status code; 0 when no answer arrived and trying again
+ * may help (connection refused or reset, DNS failure, timeout); -1 when no
+ * answer arrived and retrying cannot help (certificate not trusted, bad URL,
+ * unreadable CA bundle). With 0 or -1, error_message says what happened (it
+ * is shown to the user; never put the API key in it).
+ * headers: the answer's "Name: value\r\n" lines (NULL = none); runlog reads
+ * Retry-After. body may be NULL when body_len is 0. Frees the call: using
+ * it again is undefined. Returns RUNLOG_OK, or RUNLOG_E_INVALID_ARGUMENT for
+ * a NULL call. */
+RUNLOG_API int runlog_http_complete(runlog_http_call *call, int status, const char *headers,
+                                    const uint8_t *body, size_t body_len,
+                                    const char *error_message);
 
 /* ---- Init ---------------------------------------------------------------- */
 
@@ -275,7 +332,7 @@ enum runlog_durability {
 };
 enum runlog_tristate { RUNLOG_DEFAULT = 0, RUNLOG_YES = 1, RUNLOG_NO = 2 };
 
-#define RUNLOG_OPTIONS_VERSION 1
+#define RUNLOG_OPTIONS_VERSION 2
 /* Zero/NULL fields mean "default": the matching WANDB_* environment
  * variable if set, else runlog's default. Explicit fields win over the
  * environment. */
@@ -306,9 +363,29 @@ typedef struct runlog_options {
     const runlog_store *store;     /* NULL = the disk store                 */
     const runlog_clock *clock;     /* NULL = the system clock               */
     const runlog_sink *sink;       /* NULL = none                           */
+    /* ---- version 2: online mode (see "Online mode" below) ---- */
+    const char *base_url;          /* WANDB_BASE_URL; default https://api.wandb.ai */
+    const char *api_key;           /* WANDB_API_KEY, else the ~/.netrc (NETRC)
+                                      entry for base_url's host            */
+    const runlog_http *http;       /* NULL = the built-in HTTP client       */
+    const char *ca_bundle;         /* REQUESTS_CA_BUNDLE, SSL_CERT_FILE;
+                                      default: the system's CA bundle       */
+    uint32_t transmit_interval_ms; /* between history posts; 0 = 15000
+                                      (WANDB_X_FILE_STREAM_TRANSMIT_INTERVAL, s) */
+    uint32_t http_timeout_ms;      /* one request attempt; 0 = 60000        */
+    uint32_t retry_max;            /* retries of one upload request; 0 = W&B's
+                                      default (~a week of backoff);
+                                      WANDB_X_FILE_STREAM_RETRY_MAX         */
+    uint32_t retry_wait_min_ms;    /* first backoff; 0 = 2000               */
+    uint32_t retry_wait_max_ms;    /* backoff cap; 0 = 60000                */
+    uint32_t upload_timeout_ms;    /* how long finish() waits for the upload
+                                      after the journal is written; 0 = 120000;
+                                      UINT32_MAX = no limit. What is left is
+                                      uploaded by `runlog sync`.            */
 } runlog_options;
 #define RUNLOG_OPTIONS_INIT { RUNLOG_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-    NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL }
+    NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, \
+    NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0 }
 /* Same as RUNLOG_OPTIONS_INIT, for languages without C macros: zeroes the
  * fields that `version` (1 .. RUNLOG_OPTIONS_VERSION) has and sets version. */
 RUNLOG_API int runlog_options_init(runlog_options *opts, uint32_t version);
@@ -448,7 +525,15 @@ RUNLOG_API const char *runlog_run_mode(runlog_run *run);
  * disabled. */
 RUNLOG_API const char *runlog_run_dir(runlog_run *run);
 
-#define RUNLOG_STATS_VERSION 1
+enum runlog_upload_state {
+    RUNLOG_UPLOAD_NONE = 0,      /* offline or disabled: nothing to upload      */
+    RUNLOG_UPLOAD_CONNECTING = 1,/* checking the key, creating the run          */
+    RUNLOG_UPLOAD_STREAMING = 2, /* sending history, summary, config            */
+    RUNLOG_UPLOAD_DONE = 3,      /* everything, including the exit, is uploaded */
+    RUNLOG_UPLOAD_GAVE_UP = 4,   /* retries spent: the rest waits for runlog sync */
+    RUNLOG_UPLOAD_FAILED = 5     /* refused (bad key, no permission): see the log */
+};
+#define RUNLOG_STATS_VERSION 2
 typedef struct runlog_stats {
     uint32_t version;              /* caller sets RUNLOG_STATS_VERSION */
     int64_t step;                  /* current step                     */
@@ -460,9 +545,95 @@ typedef struct runlog_stats {
     uint64_t records_written;      /* written to the store             */
     uint64_t journal_bytes;        /* journal size                     */
     uint64_t store_errors;         /* failed store calls (retried)     */
+    /* ---- version 2: upload (online mode; zero otherwise) ---- */
+    int32_t upload_state;          /* runlog_upload_state              */
+    uint64_t rows_uploaded;        /* history rows the server acknowledged */
+    uint64_t upload_requests;      /* HTTP requests answered            */
+    uint64_t upload_retries;       /* of which retried (5xx, 429, resets…) */
+    uint64_t upload_bytes_pending; /* history bytes read, not yet acknowledged */
 } runlog_stats;
-#define RUNLOG_STATS_INIT { RUNLOG_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define RUNLOG_STATS_INIT { RUNLOG_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 RUNLOG_API int runlog_get_stats(runlog_run *run, runlog_stats *out, runlog_error *err);
+
+/* ---- Online mode -----------------------------------------------------------
+ * mode "online" (the default when an API key is found: options.api_key,
+ * WANDB_API_KEY, or ~/.netrc for the base URL's host) uploads the run to a
+ * W&B server while it is recorded. The journal always comes first: rows are
+ * written locally, then read back and sent, so log() never waits for the
+ * network and a failing or absent server loses nothing. Retries follow
+ * W&B (408, 429, 5xx and connection errors back off exponentially with
+ * jitter and honour Retry-After; 400/401/403/404/410/413/422/501 stop the
+ * upload with a message saying what to fix). When retries are spent or
+ * finish() stops waiting (upload_timeout_ms), the run stays complete on disk
+ * and `runlog sync` (or runlog_sync_*) uploads the rest; nothing is sent twice.
+ * The API key is never written to the journal, the run files or messages.
+ * Background threading uploads from a second thread per run; manual
+ * threading uploads from runlog_pump() (with the built-in client a pump may
+ * then block for one request, at most http_timeout_ms).
+ */
+
+/* ---- Sync: upload a stored run later (W&B's `wandb sync`) ----------------
+ * Uploads what the server has not acknowledged yet of a run recorded offline,
+ * or of an online run whose upload did not finish. Progress is kept beside
+ * the journal (sync-progress.json through the store's write_file), so a
+ * second sync sends nothing and an interrupted one continues. A run that
+ * never reached finish() (crashed, killed) is closed with exit code 1, as W&B
+ * does, unless it is still being written. */
+#define RUNLOG_SYNC_OPTIONS_VERSION 1
+typedef struct runlog_sync_options {
+    uint32_t version;          /* RUNLOG_SYNC_OPTIONS_VERSION                  */
+    const char *path;          /* run directory or journal file (disk store)   */
+    const runlog_store *store; /* instead of path: a store holding the run,
+                                  opened with run_id and RUNLOG_STORE_RESUME  */
+    const char *run_id;        /* with store: which run                        */
+    const char *entity;        /* override the run's entity  (--entity)        */
+    const char *project;       /* override the run's project (--project)       */
+    const char *new_run_id;    /* upload under another run id (--id)           */
+    const char *base_url;      /* as runlog_options: WANDB_BASE_URL …          */
+    const char *api_key;       /* WANDB_API_KEY, ~/.netrc                      */
+    const runlog_http *http;   /* NULL = the built-in client                   */
+    const char *ca_bundle;
+    uint32_t http_timeout_ms;
+    uint32_t retry_max;
+    uint32_t retry_wait_min_ms;
+    uint32_t retry_wait_max_ms;
+    int close_unfinished;      /* runlog_tristate; default YES: a run without an
+                                  exit record gets exit code 1 (NO: leave it
+                                  running, to sync more of it later)          */
+    runlog_log_fn log_fn;      /* messages; NULL = the global hook            */
+    void *log_user_data;
+    int silent;                /* runlog_tristate; WANDB_SILENT               */
+} runlog_sync_options;
+#define RUNLOG_SYNC_OPTIONS_INIT { RUNLOG_SYNC_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, \
+    NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, 0 }
+
+#define RUNLOG_SYNC_STATUS_VERSION 1
+typedef struct runlog_sync_status {
+    uint32_t version;          /* caller sets RUNLOG_SYNC_STATUS_VERSION */
+    int32_t state;             /* runlog_upload_state                    */
+    int finished;              /* 1: done, gave up or failed             */
+    uint64_t rows_total;       /* history rows read from the journal so far */
+    uint64_t rows_uploaded;    /* history rows the server has            */
+    uint64_t rows_sent;        /* acknowledged by this sync (not before) */
+    uint64_t requests;
+    uint64_t retries;
+} runlog_sync_status;
+#define RUNLOG_SYNC_STATUS_INIT { RUNLOG_SYNC_STATUS_VERSION, 0, 0, 0, 0, 0, 0, 0 }
+
+typedef struct runlog_sync runlog_sync;
+/* Opens a stored run for upload. The store in opts is copied and owned from
+ * then on (destroyed by runlog_sync_close, or here on failure). */
+RUNLOG_API int runlog_sync_open(runlog_sync **out, const runlog_sync_options *opts,
+                                runlog_error *err);
+/* Works on the upload for up to timeout_ms (negative: until it is finished;
+ * 0: only what is ready now, never waits — for event loops with an
+ * asynchronous runlog_http). Fills *status (may be NULL). Returns RUNLOG_OK
+ * while making progress or when done; the upload's final error (the server
+ * refused, retries spent) once finished without success. */
+RUNLOG_API int runlog_sync_run(runlog_sync *sync, int32_t timeout_ms, runlog_sync_status *status,
+                               runlog_error *err);
+/* Releases the sync (progress so far is kept). Accepts NULL. */
+RUNLOG_API void runlog_sync_close(runlog_sync *sync);
 
 #ifdef __cplusplus
 } /* extern "C" */

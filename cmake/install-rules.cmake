@@ -104,6 +104,9 @@ unset(_runlog_dir)
 # C++ runtime (the core is C++17) and, with threads, -pthread. nlohmann_json
 # is header-only and private, so nothing is Required.
 set(RUNLOG_PC_LIBS_PRIVATE "-lstdc++ -lm")
+if(RUNLOG_NATIVE_HTTP)  # the built-in HTTP client: Debian's mbedTLS and http-parser
+  string(PREPEND RUNLOG_PC_LIBS_PRIVATE "-lmbedtls -lmbedx509 -lmbedcrypto -lhttp_parser ")
+endif()
 if(RUNLOG_THREADS)
   string(PREPEND RUNLOG_PC_LIBS_PRIVATE "-pthread ")
 endif()

@@ -180,6 +180,19 @@ bool Reader::next(Record &out) {
     }
 }
 
+void Reader::continue_after_end() {
+    if (!done_ || (summary_.reason != StopReason::End && summary_.reason != StopReason::TornTail)) return;
+    if (!header_checked_ || summary_.good_offset == 0) {  // the header itself was incomplete
+        header_checked_ = false;
+    } else {
+        pos_ = summary_.good_offset;
+    }
+    done_ = false;
+    block_loaded_ = false;  // the last block may have grown
+    summary_.reason = StopReason::End;
+    summary_.detail.clear();
+}
+
 ByteSource memory_source(const std::string &bytes) {
     auto data = std::make_shared<std::string>(bytes);
     return [data](uint64_t offset, uint8_t *buf, size_t cap) -> long long {

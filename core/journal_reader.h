@@ -44,6 +44,9 @@ public:
     // Next complete record; false when the journal stops (see summary()).
     bool next(Record &out);
     const ReadSummary &summary() const { return summary_; }
+    // After a stop at the end (End or TornTail) of a journal that is still
+    // growing: read on from the last complete record next time.
+    void continue_after_end();
 
 private:
     bool fill_block(uint64_t block_start);

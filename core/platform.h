@@ -31,6 +31,13 @@ struct Platform {
     // W&B's resume="auto": the id remembered in <root>/runlog/wandb-resume.json.
     std::function<std::string(const std::string &root_dir)> read_resume_id;
     std::function<void(const std::string &root_dir, const std::string &id)> write_resume_id;
+    // The password of the `machine <host>` entry of ~/.netrc (or $NETRC), ""
+    // if none: where `wandb login` keeps the API key.
+    std::function<std::string(const std::string &host)> netrc_password;
+    // The built-in HTTP executor (empty when the build has none: then online
+    // mode needs options.http).
+    std::function<void(const std::string &ca_bundle, const std::string &user_agent,
+                       std::function<void(const std::string &)> warn, runlog_http *out)> make_http;
     // Writes one diagnostic line to the default sink (stderr natively).
     std::function<void(int level, const char *line)> default_log;
 };

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "names.h"
+#include "upload/uploader.h"
 
 namespace runlog {
 
@@ -75,6 +76,8 @@ void Plugins::destroy() {
     if (store.destroy) store.destroy(store.user_data);
     if (clock.destroy) clock.destroy(clock.user_data);
     if (sink.destroy) sink.destroy(sink.user_data);
+    if (http.destroy) http.destroy(http.user_data);
+    http = {};
     store = {};
     clock = {};
     sink = {};
@@ -83,7 +86,10 @@ void Plugins::destroy() {
 Run::Run(Settings settings, Plugins plugins, const Platform &platform)
     : settings_(std::move(settings)), plugins_(plugins), platform_(platform) {}
 
-Run::~Run() { plugins_.destroy(); }
+Run::~Run() {
+    uploader_.reset();  // before the store and the executor it uses
+    plugins_.destroy();
+}
 
 void Run::message(int level, const std::string &text) {
     if (settings_.silent && level < RUNLOG_LEVEL_ERROR) return;
@@ -123,16 +129,21 @@ int Run::create(Settings settings, Plugins plugins, const Platform &platform,
     if (int rc = run->open_store(err)) return rc;
     run->background_ = s.threading == RUNLOG_THREADING_BACKGROUND;
 
-    if (s.online_requested)
-        run->message(RUNLOG_LEVEL_WARN,
-                     "online mode was asked for, but this build has no uploader yet: the run is "
-                     "stored locally (offline) so that it can be synced later");
+    if (!s.offline_reason.empty())
+        run->message(s.mode_given ? RUNLOG_LEVEL_WARN : RUNLOG_LEVEL_INFO, s.offline_reason);
+    if (s.mode == Mode::Online)
+        if (int rc = run->start_upload(err)) return rc;
     run->message(RUNLOG_LEVEL_INFO, "Tracking run " + s.name + " (id " + s.run_id + ") in project \"" +
                                         s.project + "\", mode " + mode_name(s.mode) +
                                         (run->step_ > 0 ? ", resumed at step " + std::to_string(run->step_) : ""));
     run->message(RUNLOG_LEVEL_INFO, "Run data is saved locally in " + run->location_);
-    run->message(RUNLOG_LEVEL_INFO, "Inspect it with `runlog show " + s.run_id +
-                                        "`; it stays on disk for a later `runlog sync`");
+    if (s.mode == Mode::Online)
+        run->message(RUNLOG_LEVEL_INFO, "Uploading to " + s.base_url + " as it is logged (key from " +
+                                            s.api_key_source + "); inspect it locally with `runlog show " +
+                                            s.run_id + "`");
+    else
+        run->message(RUNLOG_LEVEL_INFO, "Inspect it with `runlog show " + s.run_id +
+                                            "`; it stays on disk for a later `runlog sync`");
     out = std::move(run);
     return RUNLOG_OK;
 }
@@ -697,9 +708,13 @@ int Run::pump(uint32_t max_records, Error &err) {
     for (;;) {
         size_t n = pump_once(std::min<size_t>(left, kBatchItems), &err);
         left -= std::min(left, n);
-        std::lock_guard<std::mutex> g(mu_);
-        if (store_status_ != RUNLOG_OK) return err.set(store_status_, store_failing_message_locked("pump"));
-        if (n == 0 || left == 0 || queue_.empty()) return RUNLOG_OK;
+        {
+            std::lock_guard<std::mutex> g(mu_);
+            if (store_status_ != RUNLOG_OK) return err.set(store_status_, store_failing_message_locked("pump"));
+            if (!(n == 0 || left == 0 || queue_.empty())) continue;
+        }
+        if (uploader_) upload_step();  // manual threading: the host's pump uploads too
+        return RUNLOG_OK;
     }
 }
 
@@ -774,6 +789,7 @@ int Run::finish(int exit_code, Error &err) {
                                    std::to_string(exit_code) + ": " + std::to_string(model_.rows) +
                                    " rows in " + location_);
     request_stop();
+    if (uploader_) finish_upload();
     return rc;
 }
 
@@ -806,6 +822,14 @@ void Run::stats(runlog_stats &out) {
     out.records_written = records_written_;
     out.journal_bytes = journal_bytes_;
     out.store_errors = store_failures_;
+    if (out.version >= 2 && uploader_) {
+        upload::Snapshot u = uploader_->snapshot();
+        out.upload_state = u.state;
+        out.rows_uploaded = u.rows_uploaded;
+        out.upload_requests = u.requests;
+        out.upload_retries = u.retries;
+        out.upload_bytes_pending = u.pending_bytes;
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -955,6 +979,7 @@ int Run::write_locked(Error *err) {
         std::lock_guard<std::mutex> lk(mu_);
         if (rc == RUNLOG_OK) {
             journal_bytes_ = encoder_.offset();
+            readable_bytes_.store(journal_bytes_);
             queued_cost_ -= std::min<uint64_t>(queued_cost_, encoded_cost_);
             written_seq_ = encoded_seq_;
             records_written_ = written_seq_;
@@ -981,6 +1006,7 @@ int Run::write_locked(Error *err) {
     }
     space_cv_.notify_all();
     progress_cv_.notify_all();
+    if (rc == RUNLOG_OK && uploader_) uploader_->wake();
     if (!note.empty()) message(note_level, note);
     if (rc != RUNLOG_OK) {
         if (err) err->set(rc, std::string("cannot write the journal: ") + perr.message);

@@ -13,6 +13,7 @@
 // Lock order: pump_mu_ before mu_.
 #pragma once
 #include <atomic>
+#include <limits>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -29,11 +30,13 @@
 #include "status.h"
 
 namespace runlog {
+namespace upload { class Uploader; }
 
 struct Plugins {
     runlog_store store{};   // version 0: none (disabled mode)
     runlog_clock clock{};
     runlog_sink sink{};     // version 0: none
+    runlog_http http{};     // version 0: none (offline)
     runlog_log_fn log_fn = nullptr;
     void *log_user_data = nullptr;
 
@@ -82,6 +85,16 @@ public:
 
     void message(int level, const std::string &text);
 
+    // ---- upload side (online mode; core/run_upload.cpp) ----
+    bool uploading() const { return uploader_ != nullptr; }
+    // One round of upload work (reads new journal records, takes an answer,
+    // starts the next request); returns the seconds until it wants another.
+    double upload_step();
+    // Blocks up to seconds, or until new journal bytes / an answer / stop.
+    void upload_wait(double seconds);
+    void stop_upload();
+    bool upload_stopping() const { return upload_stop_.load(); }
+
 private:
     struct Scalar {
         std::string key;
@@ -108,6 +121,8 @@ private:
     int open_store(Error &err);
     int start_journal(bool resumed, uint64_t journal_size, Error &err);
     void write_run_files(Error *err);
+    int start_upload(Error &err);
+    void finish_upload();   // waits for the upload after the exit is written
 
     // caller side, mu_ held
     int admit_locked(std::unique_lock<std::mutex> &lk, size_t cost, bool is_row, Error &err);
@@ -179,6 +194,14 @@ private:
     bool dirty_ = false;             // written but not synced
     double last_sync_ = 0;
     uint64_t sink_failures_ = 0;
+
+    // upload side (upload_mu_ serializes the uploader; store calls it makes
+    // take pump_mu_, so upload_mu_ is never held while pump_mu_ is wanted by
+    // the same thread first)
+    std::unique_ptr<upload::Uploader> uploader_;
+    std::mutex upload_mu_;
+    std::atomic<uint64_t> readable_bytes_{0};  // journal bytes appended to the store
+    std::atomic<bool> upload_stop_{false};
 };
 
 }  // namespace runlog

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 #include "names.h"
 
@@ -74,6 +75,7 @@ int resolve_settings(const runlog_options *opts, const Platform &p, Settings &s,
     std::string v, source;
     if (pick(opts->mode, p, "WANDB_MODE", v, &source)) {
         std::string m = lower(trim(v));
+        s.mode_given = true;
         if (m == "offline" || m == "dryrun") s.mode = Mode::Offline;
         else if (m == "disabled") s.mode = Mode::Disabled;
         else if (m == "online" || m == "run") {
@@ -162,6 +164,122 @@ int resolve_settings(const runlog_options *opts, const Platform &p, Settings &s,
     if (opts->max_payload_bytes) s.max_payload = opts->max_payload_bytes;
     if (opts->fsync_interval_ms) s.fsync_interval_ms = opts->fsync_interval_ms;
     if (opts->finish_timeout_ms) s.finish_timeout_ms = opts->finish_timeout_ms;
+
+    OnlineOptions online;
+    if (opts->version >= 2) {
+        online.base_url = opts->base_url;
+        online.api_key = opts->api_key;
+        online.ca_bundle = opts->ca_bundle;
+        online.transmit_interval_ms = opts->transmit_interval_ms;
+        online.http_timeout_ms = opts->http_timeout_ms;
+        online.retry_max = opts->retry_max;
+        online.retry_wait_min_ms = opts->retry_wait_min_ms;
+        online.retry_wait_max_ms = opts->retry_wait_max_ms;
+        online.upload_timeout_ms = opts->upload_timeout_ms;
+        s.http = opts->http;
+        if (s.http && (s.http->version < 1 || s.http->version > RUNLOG_HTTP_VERSION || !s.http->start))
+            return err.set(RUNLOG_E_INVALID_ARGUMENT,
+                           "options.http is incomplete: set version = RUNLOG_HTTP_VERSION and start");
+    }
+    if (int rc = resolve_online(online, p, s, err)) return rc;
+
+    // W&B: online when a key is available; otherwise offline with a hint.
+    const bool can_send = s.http || p.make_http;
+    if (s.mode == Mode::Online || (!s.mode_given && s.mode != Mode::Disabled)) {
+        if (s.api_key.empty()) {
+            s.mode = Mode::Offline;
+            s.offline_reason =
+                s.mode_given ? "mode is online but no W&B API key was found (options.api_key, WANDB_API_KEY or "
+                               "the 'machine " + url_host(s.base_url) + "' entry of ~/.netrc): recording offline; "
+                               "set the key and upload this run with `runlog sync`"
+                             : "no W&B API key found, so the run is recorded offline; set WANDB_API_KEY (or run "
+                               "`wandb login`) to upload while training, or upload it later with `runlog sync`";
+        } else if (!can_send) {
+            s.mode = Mode::Offline;
+            s.offline_reason = "this build has no built-in HTTP client and no options.http executor was "
+                               "given: recording offline; upload it later with `runlog sync`";
+        } else {
+            s.mode = Mode::Online;
+        }
+    }
+    return RUNLOG_OK;
+}
+
+std::string url_host(const std::string &url) {
+    std::string rest = url;
+    size_t scheme = rest.find("://");
+    if (scheme != std::string::npos) rest = rest.substr(scheme + 3);
+    size_t slash = rest.find('/');
+    if (slash != std::string::npos) rest = rest.substr(0, slash);
+    size_t at = rest.rfind('@');
+    if (at != std::string::npos) rest = rest.substr(at + 1);
+    return rest;
+}
+
+int resolve_online(const OnlineOptions &o, const Platform &p, Settings &s, Error &err) {
+    std::string v, source;
+    if (pick(o.base_url, p, "WANDB_BASE_URL", v, &source)) {
+        v = trim(v);
+        while (!v.empty() && v.back() == '/') v.pop_back();
+        if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0)
+            return err.set(RUNLOG_E_INVALID_ARGUMENT,
+                           "base URL \"" + v + "\" (from " + source +
+                               ") must start with https:// or http://, e.g. https://api.wandb.ai");
+        s.base_url = v;
+    }
+    if (pick(o.api_key, p, "WANDB_API_KEY", v, &source)) {
+        s.api_key = trim(v);
+        s.api_key_source = source;
+    } else if (p.netrc_password) {
+        // `wandb login` writes the host with its port (urlparse().netloc).
+        const std::string host = url_host(s.base_url);
+        std::string key = p.netrc_password(host);
+        if (key.empty() && host.find(':') != std::string::npos) key = p.netrc_password(host.substr(0, host.rfind(':')));
+        if (!key.empty()) {
+            s.api_key = key;
+            s.api_key_source = "~/.netrc";
+        }
+    }
+    if (!pick(o.ca_bundle, p, "REQUESTS_CA_BUNDLE", s.ca_bundle, nullptr))
+        pick(nullptr, p, "SSL_CERT_FILE", s.ca_bundle, nullptr);
+    pick(nullptr, p, "WANDB_USERNAME", s.username, nullptr);
+
+    auto seconds_var = [&](const char *name, double &out) -> int {
+        const char *e = p.getenv ? p.getenv(name) : nullptr;
+        if (!e || !*e) return RUNLOG_OK;
+        char *end = nullptr;
+        double d = std::strtod(e, &end);
+        if (end == e || *end || !(d >= 0) || d > 1e7)
+            return err.set(RUNLOG_E_INVALID_ARGUMENT, std::string(name) + "=\"" + e +
+                                                          "\" is not a number of seconds (e.g. 15 or 0.5)");
+        out = d;
+        return RUNLOG_OK;
+    };
+    if (o.transmit_interval_ms) s.transmit_interval = o.transmit_interval_ms / 1000.0;
+    else if (int rc = seconds_var("WANDB_X_FILE_STREAM_TRANSMIT_INTERVAL", s.transmit_interval)) return rc;
+    double d = -1;
+    if (o.http_timeout_ms) s.http_timeout_ms = o.http_timeout_ms;
+    else if (int rc = seconds_var("WANDB_HTTP_TIMEOUT", d)) return rc;
+    else if (d > 0) s.http_timeout_ms = uint32_t(d * 1000);
+    if (o.retry_max) s.retry_max = o.retry_max;
+    else if (const char *e = p.getenv ? p.getenv("WANDB_X_FILE_STREAM_RETRY_MAX") : nullptr; e && *e) {
+        char *end = nullptr;
+        unsigned long n = std::strtoul(e, &end, 10);
+        if (end == e || *end || n == 0 || n > 1000000)
+            return err.set(RUNLOG_E_INVALID_ARGUMENT, std::string("WANDB_X_FILE_STREAM_RETRY_MAX=\"") + e +
+                                                          "\" is not a positive number of retries");
+        s.retry_max = uint32_t(n);
+    }
+    d = -1;
+    if (o.retry_wait_min_ms) s.retry_wait_min_ms = o.retry_wait_min_ms;
+    else if (int rc = seconds_var("WANDB_X_FILE_STREAM_RETRY_WAIT_MIN_SECONDS", d)) return rc;
+    else if (d > 0) s.retry_wait_min_ms = uint32_t(d * 1000);
+    d = -1;
+    if (o.retry_wait_max_ms) s.retry_wait_max_ms = o.retry_wait_max_ms;
+    else if (int rc = seconds_var("WANDB_X_FILE_STREAM_RETRY_WAIT_MAX_SECONDS", d)) return rc;
+    else if (d > 0) s.retry_wait_max_ms = uint32_t(d * 1000);
+    if (s.retry_wait_max_ms < s.retry_wait_min_ms) s.retry_wait_max_ms = s.retry_wait_min_ms;
+    if (o.upload_timeout_ms) s.upload_timeout_ms = o.upload_timeout_ms;
     return RUNLOG_OK;
 }
 

@@ -31,7 +31,35 @@ struct Settings {
     int durability = RUNLOG_DURABILITY_INTERVAL;
     uint32_t fsync_interval_ms = 1000;
     uint32_t finish_timeout_ms = 60000;
+
+    // Online mode (options version 2).
+    std::string base_url = "https://api.wandb.ai";
+    std::string api_key;           // never logged, never journaled
+    std::string api_key_source;    // "options", "WANDB_API_KEY", "~/.netrc" (for messages)
+    std::string ca_bundle;
+    std::string username;          // WANDB_USERNAME (sent as a header)
+    const runlog_http *http = nullptr;  // borrowed from the options until init copies it
+    double transmit_interval = 15;
+    uint32_t http_timeout_ms = 60000;
+    uint32_t retry_max = 0;        // 0: the sender's default
+    uint32_t retry_wait_min_ms = 2000;
+    uint32_t retry_wait_max_ms = 60000;
+    uint32_t upload_timeout_ms = 120000;
+    bool mode_given = false;       // mode came from options or WANDB_MODE
+    std::string offline_reason;    // why a run that could be online is not (a hint)
 };
+
+// W&B's "host" of a base URL (scheme and path removed), as ~/.netrc names it.
+std::string url_host(const std::string &url);
+// Resolves the online-mode fields shared by runs and `runlog sync`: base URL,
+// API key (option, WANDB_API_KEY, then the netrc entry of the host), CA
+// bundle, timeouts, retries. Fields are read only when version >= 2.
+struct OnlineOptions {
+    const char *base_url = nullptr, *api_key = nullptr, *ca_bundle = nullptr;
+    uint32_t transmit_interval_ms = 0, http_timeout_ms = 0, retry_max = 0, retry_wait_min_ms = 0,
+             retry_wait_max_ms = 0, upload_timeout_ms = 0;
+};
+int resolve_online(const OnlineOptions &o, const Platform &p, Settings &s, Error &err);
 
 const char *mode_name(Mode mode);
 const char *resume_name(Resume resume);

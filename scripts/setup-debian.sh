@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing runlog needs on Debian 12 (or Ubuntu):
 # a C/C++ toolchain, CMake, Ninja, nlohmann-json, GoogleTest, Google
-# Benchmark and pkg-config. Only missing packages are installed, so a machine
+# Benchmark, pkg-config, mbedTLS and http-parser (the built-in HTTP client),
+# and python3 + openssl for the local W&B test server and its test CA. Only missing packages are installed, so a machine
 # that has them all never calls apt-get. Runs apt-get directly as root, else
 # through sudo.
 #
@@ -9,7 +10,8 @@
 #   ./scripts/setup-debian.sh --check    # only report; exit 1 if something is missing
 set -euo pipefail
 
-packages=(build-essential cmake ninja-build nlohmann-json3-dev libgtest-dev libbenchmark-dev pkg-config)
+packages=(build-essential cmake ninja-build nlohmann-json3-dev libgtest-dev libbenchmark-dev pkg-config
+          libmbedtls-dev libhttp-parser-dev ca-certificates python3 openssl)
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"

@@ -2,11 +2,13 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -83,6 +85,26 @@ void sync_dir(const std::string &path) {
 }
 
 // The newest run directory under base holding run id `id`, or "".
+// 0, or the errno that stopped reading path.
+int read_whole_file(const std::string &path, std::string &out) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            const int e = errno;
+            ::close(fd);
+            return e;
+        }
+        if (n == 0) break;
+        out.append(buf, size_t(n));
+    }
+    ::close(fd);
+    return 0;
+}
+
 std::string find_run(const std::string &base, const std::string &id) {
     DIR *d = ::opendir(base.c_str());
     if (!d) return {};
@@ -128,7 +150,7 @@ int store_open(void *ud, const char *run_id, const char *dir_name, int mode, uin
             return fail_errno(err, "cannot create the run directory " + s->run_dir, errno);
         if (int rc = make_dir(s->run_dir + "/files", err)) return rc;
         const std::string path = s->run_dir + "/" + journal_name;
-        s->fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0666);
+        s->fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0666);
         if (s->fd < 0) return fail_errno(err, "cannot create the journal " + path, errno);
         s->size = 0;
         *created = 1;
@@ -145,6 +167,17 @@ int store_open(void *ud, const char *run_id, const char *dir_name, int mode, uin
         s->size = uint64_t(st.st_size);
         *created = 0;
         point_latest(s->base, existing);
+    }
+    // One writer per journal: the lock is held while the run is open and
+    // released by the kernel if the process dies (so `runlog sync` can tell
+    // a live run from a crashed one).
+    if (::flock(s->fd, LOCK_EX | LOCK_NB) != 0 && (errno == EWOULDBLOCK || errno == EAGAIN)) {
+        ::close(s->fd);
+        s->fd = -1;
+        return fail(err, RUNLOG_E_EXISTS,
+                    std::string("run ") + run_id + " in " + s->run_dir +
+                        " is open in another process (or another runlog_run): finish it first, or use "
+                        "another run id");
     }
     *journal_size = s->size;
     std::snprintf(location, location_cap, "%s", s->run_dir.c_str());
@@ -226,6 +259,21 @@ int store_write_file(void *ud, const char *name, const uint8_t *data, size_t len
     return RUNLOG_OK;
 }
 
+int store_read_file(void *ud, const char *name, runlog_buf *out, runlog_error *err) {
+    auto *s = static_cast<DiskStore *>(ud);
+    const std::string path = s->run_dir + "/" + name;
+    std::string text;
+    int rc = read_whole_file(path, text);
+    if (rc == ENOENT) return fail(err, RUNLOG_E_NOT_FOUND, "no file " + path);
+    if (rc) return fail_errno(err, "cannot read " + path, rc);
+    out->data = static_cast<char *>(std::malloc(text.size() + 1));
+    if (!out->data) return fail(err, RUNLOG_E_NOMEM, "out of memory reading " + path);
+    std::memcpy(out->data, text.data(), text.size());
+    out->data[text.size()] = '\0';
+    out->size = text.size();
+    return RUNLOG_OK;
+}
+
 void store_destroy(void *ud) {
     auto *s = static_cast<DiskStore *>(ud);
     if (s->fd >= 0) ::close(s->fd);
@@ -246,7 +294,8 @@ int make_disk_store(const std::string &root_dir, runlog_store *out, runlog_error
     }
     s->base = root + "/runlog";
     *out = runlog_store{RUNLOG_STORE_VERSION, s,          store_open,       store_append, store_sync,
-                        store_read,           store_truncate, store_write_file, store_destroy};
+                        store_read,           store_truncate, store_write_file, store_destroy,
+                        store_read_file};
     return RUNLOG_OK;
 }
 

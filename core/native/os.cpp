@@ -13,6 +13,10 @@
 #include <fcntl.h>
 
 #include "native/disk_store.h"
+#include "native/netrc.h"
+#if RUNLOG_HAVE_NATIVE_HTTP
+#include "native/http/native_http.h"
+#endif
 #include "platform.h"
 
 namespace runlog {
@@ -98,6 +102,17 @@ Platform make_native() {
     p.read_resume_id = read_resume_id;
     p.write_resume_id = write_resume_id;
     p.default_log = [](int, const char *line) { std::fprintf(stderr, "runlog: %s\n", line); };
+    p.netrc_password = netrc_password_for;
+#if RUNLOG_HAVE_NATIVE_HTTP
+    p.make_http = [](const std::string &ca_bundle, const std::string &user_agent,
+                     std::function<void(const std::string &)> warn, runlog_http *out) {
+        http::NativeHttpConfig c;
+        c.ca_bundle = ca_bundle;
+        c.user_agent = user_agent;
+        c.warn = std::move(warn);
+        http::make_native_http(c, out);
+    };
+#endif
     return p;
 }
 

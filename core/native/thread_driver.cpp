@@ -24,11 +24,36 @@ WriterThread::WriterThread(Run &run) : impl_(new Impl) {
 WriterThread::~WriterThread() {
     if (impl_ && impl_->thread.joinable()) impl_->thread.join();
 }
+
+struct UploadThread::Impl {
+    std::thread thread;
+    Run *run = nullptr;
+};
+
+UploadThread::UploadThread(Run &run) : impl_(new Impl) {
+    impl_->run = &run;
+    impl_->thread = std::thread([&run] {
+        while (!run.upload_stopping()) {
+            double wait = run.upload_step();
+            if (run.upload_stopping()) break;
+            run.upload_wait(wait);
+        }
+    });
+}
+
+UploadThread::~UploadThread() {
+    if (!impl_) return;
+    impl_->run->stop_upload();
+    if (impl_->thread.joinable()) impl_->thread.join();
+}
 #else
 struct WriterThread::Impl {};
 bool WriterThread::available() { return false; }
 WriterThread::WriterThread(Run &) {}
 WriterThread::~WriterThread() = default;
+struct UploadThread::Impl {};
+UploadThread::UploadThread(Run &) {}
+UploadThread::~UploadThread() = default;
 #endif
 
 }  // namespace runlog

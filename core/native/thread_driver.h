@@ -22,4 +22,19 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+// Online mode: a second thread per run that uploads (core/upload), so a slow
+// or absent network never delays the journal. Stops (and joins) when
+// destroyed; a request in flight with the built-in client is waited for.
+class UploadThread {
+public:
+    explicit UploadThread(Run &run);
+    ~UploadThread();
+    UploadThread(const UploadThread &) = delete;
+    UploadThread &operator=(const UploadThread &) = delete;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
 }  // namespace runlog

@@ -543,7 +543,9 @@ std::string Sender::describe_failure(HttpRequest::Kind kind, int status, const s
     const std::string detail = body.empty() ? std::string() : " (server said: " + server_message(body) + ")";
     const bool creating = kind == HttpRequest::Kind::UpsertCreate || kind == HttpRequest::Kind::Viewer;
     std::string what;
-    if (status == 401) {
+    if (status < 0) {  // the executor says retrying cannot help (certificate, bad URL)
+        return scrub("cannot send to " + s_.base_url + ": " + (body.empty() ? std::string("the request failed") : body));
+    } else if (status == 401) {
         what = "the W&B server at " + s_.base_url + " rejected the API key (HTTP 401). Check WANDB_API_KEY, or the "
                "password of the 'machine " + host + "' entry in ~/.netrc, and that the key was made for this server";
     } else if ((status == 403 || status == 404) && creating) {
