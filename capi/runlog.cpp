@@ -16,6 +16,8 @@
 #include "native/thread_driver.h"
 #include "platform.h"
 #include "run.h"
+#include "native/run_files.h"
+#include "upload/sync_job.h"
 #include "upload/uploader.h"
 
 using runlog::Error;
@@ -148,6 +150,8 @@ const char *runlog_status_string(int status) {
         case RUNLOG_E_NOMEM: return "RUNLOG_E_NOMEM: out of memory";
         case RUNLOG_E_CALLBACK: return "RUNLOG_E_CALLBACK: a plug-in callback failed";
         case RUNLOG_E_INTERNAL: return "RUNLOG_E_INTERNAL: internal error";
+        case RUNLOG_E_NETWORK: return "RUNLOG_E_NETWORK: the server could not be reached";
+        case RUNLOG_E_REFUSED: return "RUNLOG_E_REFUSED: the server refused the upload";
         default: return "RUNLOG_E_UNKNOWN: unknown status code";
     }
 }
@@ -418,6 +422,137 @@ int runlog_http_complete(runlog_http_call *call, int status, const char *headers
     runlog::upload::complete(call, std::move(a));
     return RUNLOG_OK;
     API_CATCH(nullptr)
+}
+
+}  // extern "C"
+
+// A sync handle: the job, behind a magic number like runlog_run.
+struct runlog_sync {
+    static constexpr uint32_t kMagic = 0x53594E43;  // "SYNC"
+    uint32_t magic = kMagic;
+    std::mutex mu;  // runlog_sync_run is not reentrant
+    std::unique_ptr<runlog::upload::SyncJob> job;
+};
+
+namespace {
+
+// A store plug-in holding the run to sync (wasm's IndexedDB, a host's own).
+int store_target(const runlog_sync_options &o, runlog::upload::SyncTarget &t, Error &e) {
+    runlog_store &st = t.store;
+    if (!o.run_id || !*o.run_id)
+        return e.set(RUNLOG_E_INVALID_ARGUMENT, "runlog_sync_open: with a store, name the run: set run_id");
+    uint64_t size = 0;
+    int created = 0;
+    char where[4096] = {0};
+    runlog_error perr = RUNLOG_ERROR_INIT;
+    int rc = runlog::plugin_status(st.open(st.user_data, o.run_id, o.run_id, RUNLOG_STORE_RESUME, &size, &created,
+                                           where, sizeof where, &perr));
+    if (rc) return e.set(rc, std::string("cannot open run ") + o.run_id + " in the store: " + perr.message);
+    where[sizeof where - 1] = 0;
+    t.location = where;
+    t.run_id = o.run_id;
+    runlog_store *sp = &t.store;  // stable: SyncJob keeps target by value; storage reads through a copy
+    (void)sp;
+    const runlog_store copy = st;
+    t.storage.read = [copy](uint64_t off, uint8_t *buf, size_t cap) -> long long {
+        size_t n = 0;
+        runlog_error re = RUNLOG_ERROR_INIT;
+        return copy.read(copy.user_data, off, buf, cap, &n, &re) ? -1 : (long long)n;
+    };
+    t.storage.readable = [size] { return size; };
+    t.storage.load_progress = [copy](std::string &text) {
+        if (copy.version < 2 || !copy.read_file) return false;
+        runlog_buf buf{nullptr, 0};
+        runlog_error re = RUNLOG_ERROR_INIT;
+        int r = copy.read_file(copy.user_data, "sync-progress.json", &buf, &re);
+        if (r == RUNLOG_OK && buf.data) text.assign(buf.data, buf.size);
+        std::free(buf.data);
+        return r == RUNLOG_OK;
+    };
+    t.storage.save_progress = [copy](const std::string &text, std::string &why) {
+        runlog_error re = RUNLOG_ERROR_INIT;
+        int r = copy.write_file(copy.user_data, "sync-progress.json", reinterpret_cast<const uint8_t *>(text.data()),
+                                text.size(), &re);
+        if (r) why = re.message;
+        return r == RUNLOG_OK;
+    };
+    return RUNLOG_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+int runlog_sync_open(runlog_sync **out, const runlog_sync_options *opts, runlog_error *err) {
+    runlog::upload::SyncTarget target;
+    runlog_http http{};
+    API_TRY
+    if (out) *out = nullptr;
+    if (opts && opts->store)
+        std::memcpy(&target.store, opts->store,
+                    opts->store->version >= 2 ? sizeof(runlog_store) : offsetof(runlog_store, read_file));
+    if (opts && opts->version >= 1 && opts->http) http = *opts->http;
+    auto fail_open = [&](int status, const std::string &msg) {
+        if (target.store.destroy) target.store.destroy(target.store.user_data);
+        if (http.destroy) http.destroy(http.user_data);
+        return fail(err, status, "runlog_sync_open: " + msg);
+    };
+    if (!out) return fail_open(RUNLOG_E_INVALID_ARGUMENT, "out is NULL: pass the address of a runlog_sync* variable");
+    if (!opts || opts->version < 1 || opts->version > RUNLOG_SYNC_OPTIONS_VERSION)
+        return fail_open(RUNLOG_E_INVALID_ARGUMENT,
+                         "options missing or of an unknown version: initialise them with RUNLOG_SYNC_OPTIONS_INIT");
+    if (!!opts->path == !!opts->store)
+        return fail_open(RUNLOG_E_INVALID_ARGUMENT, "give either path (a run directory) or store, not both or none");
+    if (opts->http && (opts->http->version < 1 || opts->http->version > RUNLOG_HTTP_VERSION || !opts->http->start))
+        return fail_open(RUNLOG_E_INVALID_ARGUMENT,
+                         "options.http is incomplete: set version = RUNLOG_HTTP_VERSION and start");
+    Error e;
+    if (opts->store) {
+        const runlog_store &s = target.store;
+        if (s.version < 1 || s.version > RUNLOG_STORE_VERSION || !s.open || !s.read || !s.write_file || !s.destroy)
+            return fail_open(RUNLOG_E_INVALID_ARGUMENT, "options.store is incomplete: set version and every function");
+        if (int rc = store_target(*opts, target, e)) return fail_open(rc, e.message);
+    } else {
+        runlog::RunFiles files;
+        if (int rc = runlog::open_run_files(opts->path, files, e)) return fail_open(rc, e.message);
+        target.storage = std::move(files.storage);
+        target.location = files.location;
+        target.run_id = files.run_id;
+        target.live = files.live;
+    }
+    runlog_sync_options o = *opts;
+    o.http = http.start ? &http : nullptr;
+    std::unique_ptr<runlog::upload::SyncJob> job;
+    // SyncJob owns the store and the executor from here, success or not.
+    runlog::upload::SyncTarget owned = std::move(target);
+    target = runlog::upload::SyncTarget{};
+    runlog_http owned_http = http;
+    http = runlog_http{};
+    o.http = owned_http.start ? &owned_http : nullptr;
+    if (int rc = runlog::upload::SyncJob::open(o, std::move(owned), runlog::native_platform(), job, e))
+        return fail(err, rc, "runlog_sync_open: " + e.message);
+    auto h = std::make_unique<runlog_sync>();
+    h->job = std::move(job);
+    *out = h.release();
+    return done(err, RUNLOG_OK, e);
+    API_CATCH(err)
+}
+
+int runlog_sync_run(runlog_sync *sync, int32_t timeout_ms, runlog_sync_status *status, runlog_error *err) {
+    API_TRY
+    if (!sync || sync->magic != runlog_sync::kMagic)
+        return fail(err, RUNLOG_E_INVALID_ARGUMENT, "runlog_sync_run: sync is not a handle from runlog_sync_open");
+    std::lock_guard<std::mutex> lk(sync->mu);
+    Error e;
+    int rc = sync->job->run(timeout_ms, status, e);
+    return done(err, rc, e);
+    API_CATCH(err)
+}
+
+void runlog_sync_close(runlog_sync *sync) {
+    if (!sync || sync->magic != runlog_sync::kMagic) return;
+    sync->magic = 0;
+    delete sync;
 }
 
 #define ACCESSOR(fn, expr)                                       \

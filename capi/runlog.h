@@ -124,7 +124,9 @@ enum runlog_status {
     RUNLOG_E_EXISTS = -15,          /* resume "never" but the run exists     */
     RUNLOG_E_NOMEM = -16,           /* out of memory                         */
     RUNLOG_E_CALLBACK = -17,        /* a plug-in callback reported failure   */
-    RUNLOG_E_INTERNAL = -18         /* a bug in runlog: please report it     */
+    RUNLOG_E_INTERNAL = -18,        /* a bug in runlog: please report it     */
+    RUNLOG_E_NETWORK = -19,         /* the server could not be reached (retries spent) */
+    RUNLOG_E_REFUSED = -20          /* the server refused: API key, permission, bad request */
 };
 
 /* Constant name and one-line description of a status, e.g.

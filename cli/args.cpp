@@ -8,7 +8,7 @@
 namespace runlog::cli {
 namespace {
 
-const std::set<std::string> kCommands = {"ls", "show", "verify", "export", "help", "version"};
+const std::set<std::string> kCommands = {"ls", "show", "verify", "export", "sync", "help", "version"};
 
 // The options each command accepts (besides --json, --help).
 bool accepts(const std::string &command, const std::string &option) {
@@ -17,6 +17,9 @@ bool accepts(const std::string &command, const std::string &option) {
     if (option == "--dir") return true;
     if (option == "--rows") return command == "show";
     if (option == "--format" || option == "--output") return command == "export";
+    if (option == "--entity" || option == "--project" || option == "--id" || option == "--jobs" ||
+        option == "--include-synced" || option == "--no-close")
+        return command == "sync";
     return false;
 }
 
@@ -40,7 +43,7 @@ Options parse_args(const std::vector<std::string> &args) {
                 opt.command = a;
                 if (!kCommands.count(a))
                     throw usage_error("unknown command '" + a + "'",
-                                      "the commands are ls, show, verify, export and help; run `runlog help`");
+                                      "the commands are ls, show, verify, export, sync and help; run `runlog help`");
             } else {
                 opt.positionals.push_back(a);
             }
@@ -60,6 +63,11 @@ Options parse_args(const std::vector<std::string> &args) {
         }
         if (name == "-h") name = "--help";
         if (name == "-o") name = "--output";
+        if (name == "-j") name = "--jobs";
+        if (name.size() > 2 && name.rfind("-j", 0) == 0 && name[2] != '-' && !inline_value) {  // -j4
+            inline_value = name.substr(2);
+            name = "--jobs";
+        }
 
         auto flag = [&](bool &target) {
             if (inline_value)
@@ -87,6 +95,12 @@ Options parse_args(const std::vector<std::string> &args) {
         else if (name == "--rows") value(opt.rows);
         else if (name == "--format") value(opt.format);
         else if (name == "--output") value(opt.output);
+        else if (name == "--entity") value(opt.entity);
+        else if (name == "--project") value(opt.project);
+        else if (name == "--id") value(opt.id);
+        else if (name == "--jobs") value(opt.jobs);
+        else if (name == "--include-synced") flag(opt.include_synced);
+        else if (name == "--no-close") flag(opt.keep_open);
         else
             throw usage_error("unknown option '" + a + "'" +
                                   (opt.command.empty() ? std::string() : " for '" + opt.command + "'"),

@@ -45,6 +45,12 @@ struct Options {
     std::optional<std::string> rows;     // show --rows
     std::optional<std::string> format;   // export --format
     std::optional<std::string> output;   // export --output / -o
+    std::optional<std::string> entity;   // sync --entity
+    std::optional<std::string> project;  // sync --project
+    std::optional<std::string> id;       // sync --id
+    std::optional<std::string> jobs;     // sync -j / --jobs
+    bool include_synced = false;         // sync --include-synced
+    bool keep_open = false;              // sync --no-close
 };
 
 // Parses argv (without argv[0]); throws a usage Error for unknown options,
@@ -56,6 +62,7 @@ int cmd_ls(const Options &opt);
 int cmd_show(const Options &opt);
 int cmd_verify(const Options &opt);
 int cmd_export(const Options &opt);
+int cmd_sync(const Options &opt);
 
 // Help and version text.
 void print_help(const std::string &topic, bool json);  // topic "" = overview

@@ -45,6 +45,24 @@ const CommandHelp kHelp[] = {
      "--json           with --output: print a JSON report of the export\n"
      "Exit status 1 when the journal is corrupt: the rows before the damage are\n"
      "still written.\n"},
+    {"sync",
+     "runlog sync [RUN...] [--entity E] [--project P] [--id ID] [-j N] [--include-synced] [--no-close] [--dir DIR] [--json]",
+     "upload runs to a W&B server (offline runs, unfinished uploads)",
+     "Without RUN: every run under DIR/runlog that is not fully uploaded yet.\n"
+     "Only what the server has not acknowledged is sent (progress is kept in the\n"
+     "run's sync-progress.json): a second sync sends nothing, an interrupted one\n"
+     "continues, a run still being written is uploaded so far and picked up again\n"
+     "by the next sync. A run that never reached finish (its process died) is\n"
+     "closed with exit code 1, as W&B does (--no-close leaves it running).\n"
+     "Server and key: WANDB_BASE_URL (default https://api.wandb.ai) and\n"
+     "WANDB_API_KEY, else the ~/.netrc entry `wandb login` writes.\n"
+     "--entity E, --project P   upload into this entity / project\n"
+     "--id ID                   upload under another run id (one RUN only)\n"
+     "-j N, --jobs N            upload N runs at once (default 1)\n"
+     "--include-synced          also visit runs whose upload is complete\n"
+     "Prints a progress line while uploading (on a terminal) and one line per run.\n"
+     "Exit status: 0 when every run is uploaded, 1 when any failed (the rest are\n"
+     "still uploaded), 2 on usage errors.\n"},
     {"help", "runlog help [COMMAND]", "show this help, or a command's", ""},
 };
 
@@ -74,7 +92,7 @@ void print_help(const std::string &topic, bool json_out) {
     const CommandHelp *one = topic.empty() ? nullptr : find(topic);
     if (!topic.empty() && !one && topic != "version")
         throw usage_error("no help for '" + topic + "': there is no such command",
-                          "the commands are ls, show, verify, export and help");
+                          "the commands are ls, show, verify, export, sync and help");
     if (json_out) {
         json cmds = json::array();
         for (const auto &h : kHelp)
@@ -92,7 +110,7 @@ void print_help(const std::string &topic, bool json_out) {
     } else if (topic == "version") {
         out = "usage: runlog --version [--json]\n\nprint the version of runlog and of the journal format it reads.\n";
     } else {
-        out = "runlog " RUNLOG_VERSION_STRING " — look at the runs runlog recorded on this machine\n\nusage:\n";
+        out = "runlog " RUNLOG_VERSION_STRING " — look at the runs runlog recorded on this machine, and upload them\n\nusage:\n";
         for (const auto &h : kHelp) out += std::string("  ") + h.usage + "\n";
         out += "  runlog --version\n\ncommands:\n";
         for (const auto &h : kHelp) {

@@ -52,6 +52,7 @@ int run(const std::vector<std::string> &args) {
     if (opt.command == "show") return cmd_show(opt);
     if (opt.command == "verify") return cmd_verify(opt);
     if (opt.command == "export") return cmd_export(opt);
+    if (opt.command == "sync") return cmd_sync(opt);
     throw usage_error("unknown command '" + opt.command + "'", "run `runlog help`");
 }
 

@@ -26,7 +26,7 @@ struct Error {
 // known RUNLOG_E_* code becomes RUNLOG_E_CALLBACK.
 inline int plugin_status(int rc) {
     if (rc == RUNLOG_OK) return RUNLOG_OK;
-    return rc < 0 && rc >= RUNLOG_E_INTERNAL ? rc : RUNLOG_E_CALLBACK;
+    return rc < 0 && rc >= RUNLOG_E_REFUSED ? rc : RUNLOG_E_CALLBACK;
 }
 
 // Copies a plug-in's runlog_error into an Error (keeping the plug-in's words).

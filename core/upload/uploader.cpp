@@ -202,9 +202,10 @@ bool Uploader::take_answer(double now) {
         if (!transport_error_reported_ && log_) {
             log_(RUNLOG_LEVEL_WARN, "cannot reach " + opt_.sender.base_url + ": " +
                                         (a->error.empty() ? std::string("no answer") : a->error) +
-                                        (a->status == 0 ? "; retrying in the background (training goes on, "
-                                                          "rows stay in the journal)"
-                                                        : ""));
+                                        (a->status != 0 ? ""
+                                         : opt_.live ? "; retrying in the background (training goes on, rows "
+                                                       "stay in the journal)"
+                                                     : "; retrying with backoff"));
             transport_error_reported_ = true;
         }
         sender_->on_response(a->status, a->headers, a->error, now);

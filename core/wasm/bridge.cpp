@@ -274,16 +274,3 @@ static_assert(offsetof(runlog_sync_status, state) == 4 && offsetof(runlog_sync_s
 
 }  // extern "C"
 
-// TEMPORARY (issue 4 development): until runlog_sync_* land in the core, weak
-// stand-ins let the module link; the core's definitions replace them.
-extern "C" __attribute__((weak)) int runlog_sync_open(runlog_sync **out, const runlog_sync_options *opts,
-                                                      runlog_error *err) {
-    if (out) *out = nullptr;
-    if (opts && opts->store && opts->store->destroy) opts->store->destroy(opts->store->user_data);
-    if (opts && opts->http && opts->http->destroy) opts->http->destroy(opts->http->user_data);
-    return fail(err, RUNLOG_E_INTERNAL, "runlog_sync_open: not in this build yet");
-}
-extern "C" __attribute__((weak)) int runlog_sync_run(runlog_sync *, int32_t, runlog_sync_status *, runlog_error *err) {
-    return fail(err, RUNLOG_E_INTERNAL, "runlog_sync_run: not in this build yet");
-}
-extern "C" __attribute__((weak)) void runlog_sync_close(runlog_sync *) {}
