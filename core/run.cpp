@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "names.h"
+#include "upload/resume_status.h"
 #include "upload/uploader.h"
 
 namespace runlog {
@@ -126,6 +127,8 @@ int Run::create(Settings settings, Plugins plugins, const Platform &platform,
         out = std::move(run);
         return RUNLOG_OK;
     }
+    if (s.mode == Mode::Online && s.resume != Resume::None)
+        if (int rc = run->check_server_resume(err)) return rc;
     if (int rc = run->open_store(err)) return rc;
     run->background_ = s.threading == RUNLOG_THREADING_BACKGROUND;
 
@@ -153,7 +156,8 @@ int Run::open_store(Error &err) {
     std::tm tm = platform_.local_time(unix_now());
     std::string dir_name = run_dir_name(/*offline=*/true, tm, s.run_id);
     int mode = RUNLOG_STORE_CREATE;
-    if (s.resume == Resume::Must) mode = RUNLOG_STORE_RESUME;
+    const bool on_server = server_run_ && server_run_->exists;
+    if (s.resume == Resume::Must) mode = on_server ? RUNLOG_STORE_RESUME_OR_CREATE : RUNLOG_STORE_RESUME;
     else if (s.resume == Resume::Allow || s.resume == Resume::Auto) mode = RUNLOG_STORE_RESUME_OR_CREATE;
 
     uint64_t size = 0;
@@ -173,8 +177,10 @@ int Run::open_store(Error &err) {
     }
     if (rc == RUNLOG_E_NOT_FOUND && s.resume == Resume::Must)
         return err.set(rc, std::string(perr.message) +
-                               ": resume is \"must\", so the run has to exist already; check "
-                               "WANDB_RUN_ID and WANDB_DIR");
+                               ": resume is \"must\", so the run has to exist already" +
+                               (s.mode == Mode::Online ? " (here or on " + s.base_url + ")" : std::string()) +
+                               "; check WANDB_RUN_ID, WANDB_DIR" +
+                               (s.mode == Mode::Online ? ", WANDB_ENTITY and WANDB_PROJECT" : ""));
     if (rc != RUNLOG_OK) return from_plugin(rc, perr, "cannot open the run's storage", err);
     location_ = where;
     return start_journal(created == 0, size, err);
@@ -219,6 +225,16 @@ int Run::start_journal(bool resumed, uint64_t journal_size, Error &err) {
             encode(journal::RecordKind::Config, to_json_text(json{{"update", s.config}}));
         }
     } else {
+        journal_created_ = true;
+        // Continuing a run that exists only on the server (online resume):
+        // its config keys, tags and notes carry over, as in W&B.
+        if (server_run_ && server_run_->exists) {
+            Settings &ms = settings_;
+            for (auto it = server_run_->config.begin(); it != server_run_->config.end(); ++it)
+                if (!ms.config.contains(it.key())) ms.config[it.key()] = it.value();
+            if (ms.tags.empty()) ms.tags = server_run_->tags;
+            if (ms.notes.empty()) ms.notes = server_run_->notes;
+        }
         encoder_ = journal::Encoder(0);
         if (journal_size > 0) {
             runlog_error perr = RUNLOG_ERROR_INIT;
@@ -242,9 +258,22 @@ int Run::start_journal(bool resumed, uint64_t journal_size, Error &err) {
                      {"os", platform_.host.os},
                      {"runlog_version", RUNLOG_VERSION_STRING},
                      {"config", s.config}};
+        if (server_run_ && server_run_->exists)
+            info["resumed_from_server"] = json{{"starting_step", server_run_->starting_step},
+                                               {"runtime", server_run_->runtime},
+                                               {"history_lines", server_run_->history_lines}};
         model_.run_info = info;
         model_.on_config(s.config);
         encode(journal::RecordKind::Run, to_json_text(info));
+        if (server_run_ && server_run_->exists) {
+            step_ = server_run_->starting_step;
+            runtime_offset_ = server_run_->runtime;
+            if (!server_run_->summary.empty()) {  // the server's summary stays until overwritten
+                json upd = {{"update", server_run_->summary}};
+                model_.on_summary(upd["update"], json::array());
+                encode(journal::RecordKind::Summary, to_json_text(upd));
+            }
+        }
     }
     // The run's start is written and made durable before init returns: a run
     // that exists for the caller exists on disk.

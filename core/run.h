@@ -30,7 +30,7 @@
 #include "status.h"
 
 namespace runlog {
-namespace upload { class Uploader; }
+namespace upload { class Uploader; struct ServerRun; }
 
 struct Plugins {
     runlog_store store{};   // version 0: none (disabled mode)
@@ -122,6 +122,8 @@ private:
     int start_journal(bool resumed, uint64_t journal_size, Error &err);
     void write_run_files(Error *err);
     int start_upload(Error &err);
+    int prepare_http(Error &err);
+    int check_server_resume(Error &err);  // RunResumeStatus (online resume)
     void finish_upload();   // waits for the upload after the exit is written
 
     // caller side, mu_ held
@@ -199,6 +201,8 @@ private:
     // take pump_mu_, so upload_mu_ is never held while pump_mu_ is wanted by
     // the same thread first)
     std::unique_ptr<upload::Uploader> uploader_;
+    std::unique_ptr<upload::ServerRun> server_run_;  // what RunResumeStatus said (online resume)
+    bool journal_created_ = false;                  // the local journal is new
     std::mutex upload_mu_;
     std::atomic<uint64_t> readable_bytes_{0};  // journal bytes appended to the store
     std::atomic<bool> upload_stop_{false};

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "run.h"
+#include "upload/resume_status.h"
 #include "upload/uploader.h"
 
 namespace runlog {
@@ -33,7 +34,7 @@ sender::Settings sender_settings(const Settings &s, uint64_t seed) {
     return ss;
 }
 
-int Run::start_upload(Error &err) {
+int Run::prepare_http(Error &err) {
     Settings &s = settings_;
     s.http = nullptr;  // plugins_.http holds the copy made at init
     if (!plugins_.http.start && platform_.make_http) {
@@ -42,6 +43,57 @@ int Run::start_upload(Error &err) {
     }
     if (!plugins_.http.start)
         return err.set(RUNLOG_E_INVALID_ARGUMENT, "online mode needs an HTTP executor: pass options.http");
+    return RUNLOG_OK;
+}
+
+int Run::check_server_resume(Error &err) {
+    if (int rc = prepare_http(err)) return rc;
+    const Settings &s = settings_;
+    const sender::Headers headers = {{"Authorization", "Basic " + sender::base64("api:" + s.api_key)},
+                                     {"Content-Type", "application/json"},
+                                     {"User-Agent", std::string("runlog/") + RUNLOG_VERSION_STRING}};
+    const std::string body = upload::resume_status_body(s.entity, s.project, s.run_id);
+    std::string why;
+    upload::Answer a;
+    for (int attempt = 0; attempt < 3; ++attempt) {  // transient failures: a short retry, init must not hang
+        a = upload::perform_blocking(plugins_.http, s.base_url + "/graphql", headers, body,
+                                     std::min<uint32_t>(s.http_timeout_ms, 30000));
+        if (a.status > 0 && a.status != 429 && a.status < 500) break;
+        if (a.status < 0) break;
+        if (attempt < 2) std::this_thread::sleep_for(std::chrono::milliseconds(500 << attempt));
+    }
+    auto server_run = std::make_unique<upload::ServerRun>();
+    bool known = false;
+    if (a.status == 200) {
+        known = upload::parse_resume_status(a.body, *server_run, why);
+    } else if (a.status <= 0) {
+        why = "cannot reach " + s.base_url + ": " + a.error;
+    } else if (a.status == 401) {
+        why = "the server rejected the API key (HTTP 401); check WANDB_API_KEY or the 'machine " + url_host(s.base_url) +
+              "' entry of ~/.netrc";
+    } else {
+        why = "HTTP " + std::to_string(a.status);
+    }
+    if (!known) {
+        why = "cannot ask " + s.base_url + " whether run " + s.run_id + " exists (" + why + ")";
+        if (s.resume == Resume::Must)
+            return err.set(a.status == 401 ? RUNLOG_E_REFUSED : RUNLOG_E_NETWORK,
+                           why + ": resume is \"must\", so runlog will not start without knowing; fix the "
+                                 "connection, or use resume \"allow\"");
+        message(RUNLOG_LEVEL_WARN, why + ": going by the local runs only");
+        return RUNLOG_OK;
+    }
+    if (s.resume == Resume::Never && server_run->exists)
+        return err.set(RUNLOG_E_EXISTS, "run " + s.run_id + " already exists on " + s.base_url +
+                                            " and resume is \"never\": use a new run id, or set WANDB_RESUME=allow "
+                                            "to continue it");
+    server_run_ = std::move(server_run);
+    return RUNLOG_OK;
+}
+
+int Run::start_upload(Error &err) {
+    Settings &s = settings_;
+    if (int rc = prepare_http(err)) return rc;
 
     upload::Storage st;
     st.read = [this](uint64_t off, uint8_t *buf, size_t cap) -> long long {
@@ -79,6 +131,7 @@ int Run::start_upload(Error &err) {
     o.sender = sender_settings(s, seed64);
     o.http_timeout_ms = s.http_timeout_ms;
     o.live = true;
+    o.append_to_server_run = journal_created_ && server_run_ && server_run_->exists;
     uploader_ = std::make_unique<upload::Uploader>(std::move(st), plugins_.http, std::move(o),
                                                    [this](int level, const std::string &text) { message(level, text); });
     return RUNLOG_OK;

@@ -80,6 +80,34 @@ void complete(runlog_http_call *call, Answer answer) {
     if (notify) notify();
 }
 
+Answer perform_blocking(const runlog_http &http, const std::string &url, const sender::Headers &headers,
+                        const std::string &body, uint32_t timeout_ms) {
+    auto box = std::make_shared<Mailbox>();
+    box->waiting_for = 1;
+    const std::string head = format_headers(headers);
+    runlog_http_request hr{};
+    hr.version = RUNLOG_HTTP_REQUEST_VERSION;
+    hr.method = "POST";
+    hr.url = url.c_str();
+    hr.headers = head.c_str();
+    hr.body = reinterpret_cast<const uint8_t *>(body.data());
+    hr.body_len = body.size();
+    hr.timeout_ms = timeout_ms;
+    auto *call = new runlog_http_call{box, 1};
+    runlog_error err = RUNLOG_ERROR_INIT;
+    if (!http.start || http.start(http.user_data, &hr, call, &err) != RUNLOG_OK) {
+        delete call;
+        return Answer{0, {}, {}, err.message[0] ? err.message : "the HTTP executor could not start the request"};
+    }
+    std::unique_lock<std::mutex> lk(box->mu);
+    box->cv.wait_for(lk, std::chrono::milliseconds(uint64_t(timeout_ms) + 1000), [&] { return box->answer.has_value(); });
+    if (!box->answer) {
+        box->waiting_for = 0;  // a late answer only frees its call
+        return Answer{0, {}, {}, "no answer within " + std::to_string(timeout_ms / 1000) + " s"};
+    }
+    return std::move(*box->answer);
+}
+
 bool parse_progress(const std::string &text, sender::Progress &out, std::string &why) {
     json j;
     std::string msg;
@@ -106,7 +134,8 @@ Uploader::Uploader(Storage storage, const runlog_http &http, Options options, Lo
     }
     // Without saved progress the upload still starts at history line 0: a run
     // partly uploaded before is overwritten line by line, never appended twice.
-    sender_ = std::make_unique<sender::Sender>(opt_.sender, progress);
+    if (!have_progress && opt_.append_to_server_run) sender_ = std::make_unique<sender::Sender>(opt_.sender);
+    else sender_ = std::make_unique<sender::Sender>(opt_.sender, progress);
     start_lines_ = progress.history_lines;
     saved_generation_ = sender_->progress_generation();
     (void)have_progress;

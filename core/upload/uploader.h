@@ -46,6 +46,10 @@ struct Options {
     // record exit code 1, as W&B's sync does. False: leave the run running.
     bool close_unfinished = true;
     double progress_interval = 1.0;  // seconds between progress saves while streaming
+    // The run exists on the server from another session and the local
+    // journal is new: without saved progress, append after the server's
+    // history lines (historyLineCount) instead of writing from line 0.
+    bool append_to_server_run = false;
 };
 
 // One answer from the executor (runlog_http_complete).
@@ -153,6 +157,10 @@ struct runlog_http_call {
 namespace runlog::upload {
 // Delivers an answer to the call's uploader (if it still waits) and frees it.
 void complete(runlog_http_call *call, Answer answer);
+// One request through the executor, waiting for its answer at most
+// timeout_ms (+1 s): for the query a run makes at init (RunResumeStatus).
+Answer perform_blocking(const runlog_http &http, const std::string &url, const sender::Headers &headers,
+                        const std::string &body, uint32_t timeout_ms);
 // "Name: value\r\n" lines <-> header pairs.
 std::string format_headers(const sender::Headers &headers);
 sender::Headers parse_headers(const char *text);
