@@ -212,12 +212,17 @@ static H_UNUSED void h_sleep_ms(long ms) {
 static const char *const h_wandb_vars[] = {
     "WANDB_MODE", "WANDB_PROJECT", "WANDB_ENTITY", "WANDB_NAME", "WANDB_NOTES", "WANDB_DESCRIPTION",
     "WANDB_RUN_GROUP", "WANDB_JOB_TYPE", "WANDB_TAGS", "WANDB_RUN_ID", "WANDB_RESUME", "WANDB_DIR",
-    "WANDB_SILENT", NULL};
+    "WANDB_SILENT", "WANDB_API_KEY", "WANDB_BASE_URL", "WANDB_X_FILE_STREAM_TRANSMIT_INTERVAL",
+    "WANDB_X_FILE_STREAM_RETRY_MAX", "WANDB_X_FILE_STREAM_RETRY_WAIT_MIN_SECONDS",
+    "WANDB_X_FILE_STREAM_RETRY_WAIT_MAX_SECONDS", "WANDB_HTTP_TIMEOUT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", NULL};
 
 static H_UNUSED void h_reset_env(void) {
     int i;
     for (i = 0; h_wandb_vars[i]; ++i) unsetenv(h_wandb_vars[i]);
     setenv("WANDB_SILENT", "true", 1);
+    /* No key from the machine's ~/.netrc either: a test never goes online by
+     * accident (and never to the internet). */
+    setenv("NETRC", "/nonexistent/runlog-test-netrc", 1);
 }
 
 /* Runs one test in a forked child (unless H_NOFORK=1): a crash or a hang in
