@@ -3,7 +3,9 @@
 #   1. installs the build dependencies if missing (scripts/setup-debian.sh);
 #   2. builds the quickstart example and the runlog CLI (preset "release");
 #   3. runs the quickstart: it trains a tiny model and records the run,
-#      offline, in ./runlog/ (or $WANDB_DIR/runlog/) — no account needed;
+#      offline, in ./runlog/ (or $WANDB_DIR/runlog/) — no account needed
+#      (with WANDB_API_KEY set, or a key in ~/.netrc, it also uploads the run
+#      to W&B, or to WANDB_BASE_URL; WANDB_MODE=offline keeps it local);
 #   4. shows and verifies that run with the CLI.
 # Any WANDB_* variable you set is honoured (WANDB_DIR, WANDB_PROJECT, ...).
 set -euo pipefail

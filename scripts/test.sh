@@ -81,7 +81,8 @@ examples_and_cli() {
     local cli="$build/cli/runlog"
 
     echo "-- quickstart (WANDB_DIR=$tmp)"
-    (cd "$tmp" && env -u WANDB_MODE -u WANDB_RUN_ID -u WANDB_RESUME WANDB_DIR="$tmp" "$build/quickstart")
+    (cd "$tmp" && env -u WANDB_MODE -u WANDB_RUN_ID -u WANDB_RESUME -u WANDB_API_KEY -u WANDB_BASE_URL \
+        NETRC=/nonexistent/netrc WANDB_DIR="$tmp" "$build/quickstart")
     local id
     id="$(basename "$(readlink "$tmp/runlog/latest-run")")"
     id="${id##*-}"
@@ -110,7 +111,7 @@ examples_and_cli() {
     [ "$csv_lines" -eq 201 ] || { echo "expected 201 CSV lines, got $csv_lines" >&2; return 1; }
 
     echo "-- train_cpp"
-    (cd "$tmp" && WANDB_DIR="$tmp" "$build/train_cpp")
+    (cd "$tmp" && env -u WANDB_API_KEY NETRC=/nonexistent/netrc WANDB_DIR="$tmp" "$build/train_cpp")
     "$cli" verify latest --dir "$tmp"
     echo "-- examples and CLI: ok"
 }
