@@ -290,6 +290,10 @@ typedef struct runlog_http {
     int (*start)(void *user_data, const runlog_http_request *req, runlog_http_call *call,
                  runlog_error *err);
     void (*destroy)(void *user_data); /* may be NULL */
+    /* May be NULL. Called (from any thread) when runlog stops waiting: the
+     * run's finish() timed out. Abort what is in flight and refuse new
+     * requests; a started call must still be completed (status 0 is fine). */
+    void (*cancel)(void *user_data);
 } runlog_http;
 
 /* Reports the answer to a request started through runlog_http.start().

@@ -94,6 +94,8 @@ Run::~Run() {
 
 void Run::message(int level, const std::string &text) {
     if (settings_.silent && level < RUNLOG_LEVEL_ERROR) return;
+    // Debug lines (each upload retry) only go to a hook that asked for messages.
+    if (level == RUNLOG_LEVEL_DEBUG && !plugins_.log_fn) return;
     if (plugins_.log_fn) {
         plugins_.log_fn(plugins_.log_user_data, level, text.c_str());
         return;

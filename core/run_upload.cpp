@@ -133,7 +133,12 @@ int Run::start_upload(Error &err) {
     o.live = true;
     o.append_to_server_run = journal_created_ && server_run_ && server_run_->exists;
     uploader_ = std::make_unique<upload::Uploader>(std::move(st), plugins_.http, std::move(o),
-                                                   [this](int level, const std::string &text) { message(level, text); });
+                                                   [this](int level, const std::string &text) {
+                                                       // After finish stopped waiting, the request it
+                                                       // cancelled is not news.
+                                                       if (upload_stop_.load() && level < RUNLOG_LEVEL_ERROR) return;
+                                                       message(level, text);
+                                                   });
     return RUNLOG_OK;
 }
 
@@ -151,6 +156,7 @@ void Run::upload_wait(double seconds) {
 
 void Run::stop_upload() {
     upload_stop_.store(true);
+    if (plugins_.http.cancel) plugins_.http.cancel(plugins_.http.user_data);  // a request in flight ends now
     if (uploader_) uploader_->wake();
 }
 
@@ -175,6 +181,11 @@ void Run::finish_upload() {
         else uploader_->wait(wait);
     }
     const upload::Snapshot u = uploader_->snapshot();
+    if (!u.finished) {
+        upload_stop_.store(true);
+        if (plugins_.http.cancel) plugins_.http.cancel(plugins_.http.user_data);
+        uploader_->wake();
+    }
     if (u.state == RUNLOG_UPLOAD_DONE) {
         message(RUNLOG_LEVEL_INFO, "Uploaded run " + settings_.run_id + " to " + settings_.base_url + ": " +
                                        std::to_string(u.rows_uploaded) + " rows, summary, config and exit code");

@@ -1,6 +1,9 @@
 #include "native/http/native_http.h"
 
+#include <atomic>
+
 #include "native/http/http_client.h"
+#include "native/http/socket.h"
 #include "upload/uploader.h"
 
 namespace runlog::http {
@@ -9,6 +12,7 @@ namespace {
 struct NativeHttp {
     HttpClient client;
     int connect_timeout_ms;
+    std::atomic<bool> cancelled{false};
     explicit NativeHttp(HttpClientOptions o, int connect_ms) : client(std::move(o)), connect_timeout_ms(connect_ms) {}
 };
 
@@ -24,7 +28,13 @@ int native_start(void *ud, const runlog_http_request *req, runlog_http_call *cal
     if (r.timeout_ms > 0 && r.connect_timeout_ms > r.timeout_ms) r.connect_timeout_ms = r.timeout_ms;
     HttpResponse resp;
     Error err;
+    if (self->cancelled.load()) {
+        upload::complete(call, upload::Answer{0, {}, {}, "cancelled: the run stopped waiting for the upload"});
+        return RUNLOG_OK;
+    }
+    set_thread_cancel_flag(&self->cancelled);
     self->client.perform(r, resp, err);
+    set_thread_cancel_flag(nullptr);
     upload::Answer a;
     if (resp.status > 0) {
         a.status = resp.status;
@@ -41,6 +51,7 @@ int native_start(void *ud, const runlog_http_request *req, runlog_http_call *cal
 }
 
 void native_destroy(void *ud) { delete static_cast<NativeHttp *>(ud); }
+void native_cancel(void *ud) { static_cast<NativeHttp *>(ud)->cancelled.store(true); }
 
 }  // namespace
 
@@ -50,7 +61,7 @@ void make_native_http(const NativeHttpConfig &config, runlog_http *out) {
     o.user_agent = config.user_agent;
     if (config.warn) o.warn = config.warn;
     auto *self = new NativeHttp(std::move(o), config.connect_timeout_ms);
-    *out = runlog_http{RUNLOG_HTTP_VERSION, self, native_start, native_destroy};
+    *out = runlog_http{RUNLOG_HTTP_VERSION, self, native_start, native_destroy, native_cancel};
 }
 
 }  // namespace runlog::http

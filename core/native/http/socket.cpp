@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
+
 namespace runlog {
 namespace http {
 
@@ -27,10 +29,22 @@ static int remaining(int64_t deadline_ms) {
     return r > 0x7fffffff ? 0x7fffffff : (int)r;
 }
 
+static thread_local const std::atomic<bool> *tl_cancel = nullptr;
+
+void set_thread_cancel_flag(const std::atomic<bool> *flag) { tl_cancel = flag; }
+
 bool wait_fd(int fd, bool want_write, int64_t deadline_ms) {
     for (;;) {
         pollfd pfd{fd, (short)(want_write ? POLLOUT : POLLIN), 0};
+        if (tl_cancel && tl_cancel->load()) return false;  // cancelled: report as a timeout
         int t = remaining(deadline_ms);
+        // With a cancel flag, wake up every 100 ms to look at it.
+        if (tl_cancel && (t < 0 || t > 100)) {
+            int rc = poll(&pfd, 1, 100);
+            if (rc > 0) return true;
+            if (rc < 0 && errno != EINTR) return true;
+            continue;
+        }
         if (deadline_ms && t == 0) {
             // One last non-blocking look before declaring a timeout.
             int rc = poll(&pfd, 1, 0);

@@ -1,5 +1,6 @@
 // Blocking-with-deadline TCP sockets for the native HTTP executor.
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -16,6 +17,9 @@ enum class IoResult { OK, TIMEOUT, CLOSED, ERROR };
 // deadline_ms (absolute, now_ms() clock; 0 = none). Returns the fd or -1 with
 // why set ("could not resolve ...", "connection refused", "timed out").
 int tcp_connect(const std::string &host, int port, int64_t deadline_ms, std::string &why, bool &timed_out);
+
+// While set (per thread), waits give up as soon as *flag becomes true.
+void set_thread_cancel_flag(const std::atomic<bool> *flag);
 
 // Waits until fd is readable (want_write=false) or writable; false on timeout.
 bool wait_fd(int fd, bool want_write, int64_t deadline_ms);
