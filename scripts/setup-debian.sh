@@ -11,7 +11,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake ninja-build nlohmann-json3-dev libgtest-dev libbenchmark-dev pkg-config
-          libmbedtls-dev libhttp-parser-dev ca-certificates python3 openssl)
+          libmbedtls-dev libhttp-parser-dev ca-certificates python3 python3-venv openssl)
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"

@@ -7,8 +7,9 @@
 #   4. the quickstart example, then the CLI on the run it wrote
 #      (ls, show, verify, export as JSON lines and CSV), in a temporary
 #      directory;
-#   5. the ABI check (scripts/check-abi.sh) and the language bindings' own
-#      tests (bindings/*/test.sh).
+#   5. the ABI check (scripts/check-abi.sh), the local W&B test server's
+#      tests against the official wandb clients (tests/server/run_tests.sh),
+#      and the language bindings' own tests (bindings/*/test.sh).
 # Prints the time each stage took. Exit status: 0 only if everything passed.
 #
 # Environment:
@@ -129,6 +130,12 @@ stage "quickstart + CLI (ls/show/verify/export)" examples_and_cli
 # ABI version says so.
 abi_check() { bash "$root/scripts/check-abi.sh" "$root/build/${presets[0]}"; }
 stage "ABI check (abidiff against abi/runlog-abi1.*)" abi_check
+
+# The local W&B-protocol server that the online tests use, checked against
+# W&B's own clients (production `wandb` from PyPI, npm @wandb/sdk): a venv and
+# an `npm ci` from the committed lockfile under build/wbserver.
+wbserver_fidelity() { bash "$root/tests/server/run_tests.sh" -q; }
+stage "W&B test server vs official clients (tests/server)" wbserver_fidelity
 
 # Language bindings: each replays tests/conformance/ against the Debug library.
 rust_bindings() { RUNLOG_BUILD_DIR="$root/build/${presets[0]}" bash "$root/bindings/rust/test.sh"; }
