@@ -31,7 +31,7 @@
  *     uses such a string.
  *   - runlog_buf outputs are allocated by the library and released with
  *     runlog_buf_free(). Whatever the library allocates, the library frees.
- *   - Plug-in structs (store, clock, sink) are copied at init; their
+ *   - Plug-in structs (store, clock, sink, http) are copied at init; their
  *     user_data is owned by the run from then on and released through the
  *     plug-in's destroy callback when the run ends (also if init fails).
  *
