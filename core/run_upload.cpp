@@ -31,6 +31,8 @@ sender::Settings sender_settings(const Settings &s, uint64_t seed) {
         ss.graphql_max_retries = int(std::min<uint32_t>(s.retry_max, uint32_t(ss.graphql_max_retries)));
     }
     ss.rng_seed = seed;
+    if (!s.username.empty()) ss.graphql_headers.emplace_back("X-WANDB-USERNAME", s.username);
+    if (!s.user_email.empty()) ss.graphql_headers.emplace_back("X-WANDB-USER-EMAIL", s.user_email);
     return ss;
 }
 

@@ -243,6 +243,7 @@ int resolve_online(const OnlineOptions &o, const Platform &p, Settings &s, Error
     if (!pick(o.ca_bundle, p, "REQUESTS_CA_BUNDLE", s.ca_bundle, nullptr))
         pick(nullptr, p, "SSL_CERT_FILE", s.ca_bundle, nullptr);
     pick(nullptr, p, "WANDB_USERNAME", s.username, nullptr);
+    pick(nullptr, p, "WANDB_USER_EMAIL", s.user_email, nullptr);
 
     auto seconds_var = [&](const char *name, double &out) -> int {
         const char *e = p.getenv ? p.getenv(name) : nullptr;

@@ -38,6 +38,7 @@ struct Settings {
     std::string api_key_source;    // "options", "WANDB_API_KEY", "~/.netrc" (for messages)
     std::string ca_bundle;
     std::string username;          // WANDB_USERNAME (sent as a header)
+    std::string user_email;        // WANDB_USER_EMAIL (sent as a header)
     const runlog_http *http = nullptr;  // borrowed from the options until init copies it
     double transmit_interval = 15;
     uint32_t http_timeout_ms = 60000;

@@ -324,6 +324,8 @@ HttpRequest Sender::make_request(HttpRequest::Kind kind, std::string url, std::s
     r.headers = {{"Authorization", "Basic " + base64("api:" + s_.api_key)},
                  {"Content-Type", "application/json"},
                  {"User-Agent", s_.user_agent}};
+    if (kind != HttpRequest::Kind::FileStream && kind != HttpRequest::Kind::Heartbeat)
+        for (const auto &h : s_.graphql_headers) r.headers.push_back(h);
     return r;
 }
 

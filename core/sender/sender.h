@@ -62,6 +62,8 @@ struct Settings {
     size_t max_line_bytes = 10383360;
     uint64_t rng_seed = 0x5eed;
     bool send_complete = true;                      // false: leave the run "running"
+    Headers graphql_headers;                        // extra headers of GraphQL requests
+                                                    // (X-WANDB-USERNAME, X-WANDB-USER-EMAIL)
 };
 
 struct HttpRequest {

@@ -39,6 +39,7 @@ int runlog_js_store_read_file(int id, const char *name, runlog_buf *out, runlog_
 int runlog_js_http_start(int id, const char *method, const char *url, const char *headers, const uint8_t *body,
                          size_t body_len, uint32_t timeout_ms, runlog_http_call *call, runlog_error *err);
 void runlog_js_http_destroy(int id);
+void runlog_js_http_cancel(int id);
 void runlog_js_log(int id, int level, const char *message);
 }
 
@@ -78,6 +79,9 @@ int t_http_start(void *ud, const runlog_http_request *req, runlog_http_call *cal
                                 req->timeout_ms, call, err);
 }
 void t_http_destroy(void *ud) { runlog_js_http_destroy(id_of(ud)); }
+// finish() stopped waiting: the JS executor aborts its fetch (completing the
+// call with status 0) and refuses further requests of this run.
+void t_http_cancel(void *ud) { runlog_js_http_cancel(id_of(ud)); }
 
 void t_log(void *ud, int level, const char *message) { runlog_js_log(id_of(ud), level, message); }
 
@@ -97,7 +101,15 @@ runlog_store make_store(int id) {
 #endif
     return s;
 }
-runlog_http make_http(int id) { return runlog_http{RUNLOG_HTTP_VERSION, ud_of(id), t_http_start, t_http_destroy}; }
+runlog_http make_http(int id) {
+    runlog_http h{};
+    h.version = RUNLOG_HTTP_VERSION;
+    h.user_data = ud_of(id);
+    h.start = t_http_start;
+    h.destroy = t_http_destroy;
+    h.cancel = t_http_cancel;
+    return h;
+}
 
 int fail(runlog_error *err, int status, const std::string &msg) {
     if (err) {

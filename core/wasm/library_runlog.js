@@ -32,6 +32,9 @@ mergeInto(LibraryManager.library, {
   runlog_js_http_start: function (id, method, url, headers, body, bodyLen, timeoutMs, call, err) {
     return Module['runlogHost'].httpStart(id, method, url, headers, body, bodyLen, timeoutMs, call, err);
   },
+  runlog_js_http_cancel: function (id) {
+    Module['runlogHost'].httpCancel(id);
+  },
   runlog_js_http_destroy: function (id) {
     Module['runlogHost'].httpDestroy(id);
   },
