@@ -156,7 +156,7 @@ int Run::create(Settings settings, Plugins plugins, const Platform &platform,
 int Run::open_store(Error &err) {
     const Settings &s = settings_;
     std::tm tm = platform_.local_time(unix_now());
-    std::string dir_name = run_dir_name(/*offline=*/true, tm, s.run_id);
+    std::string dir_name = run_dir_name(/*offline=*/s.mode != Mode::Online, tm, s.run_id);
     int mode = RUNLOG_STORE_CREATE;
     const bool on_server = server_run_ && server_run_->exists;
     if (s.resume == Resume::Must) mode = on_server ? RUNLOG_STORE_RESUME_OR_CREATE : RUNLOG_STORE_RESUME;

@@ -70,6 +70,9 @@ int Run::check_server_resume(Error &err) {
         known = upload::parse_resume_status(a.body, *server_run, why);
     } else if (a.status <= 0) {
         why = "cannot reach " + s.base_url + ": " + a.error;
+        for (const std::string &secret : {sender::base64("api:" + s.api_key), s.api_key})
+            for (size_t p; secret.size() >= 4 && (p = why.find(secret)) != std::string::npos;)
+                why.replace(p, secret.size(), "<redacted>");
     } else if (a.status == 401) {
         why = "the server rejected the API key (HTTP 401); check WANDB_API_KEY or the 'machine " + url_host(s.base_url) +
               "' entry of ~/.netrc";

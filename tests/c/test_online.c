@@ -161,6 +161,8 @@ TEST(a_key_makes_the_default_mode_online) {
     CHECK_OK(runlog_init(&run, &o, &err));
     h_track(run);
     CHECK_STR_EQ(runlog_run_mode(run), "online");
+    /* W&B's directory names: run-<time>-<id> online, offline-run-… offline */
+    CHECK_CONTAINS(runlog_run_dir(run), "/runlog/run-");
     /* an explicit offline mode wins over the key */
     o.mode = "offline";
     o.run_id = "offline1";
@@ -168,6 +170,37 @@ TEST(a_key_makes_the_default_mode_online) {
     CHECK_OK(runlog_init(&off, &o, &err));
     h_track(off);
     CHECK_STR_EQ(runlog_run_mode(off), "offline");
+    CHECK_CONTAINS(runlog_run_dir(off), "/runlog/offline-run-");
+}
+
+/* An executor whose error text echoes the request's Authorization header:
+ * runlog removes the key (plain and base64) before showing it. */
+static int echo_start(void *ud, const runlog_http_request *req, runlog_http_call *call, runlog_error *err) {
+    (void)ud;
+    (void)err;
+    runlog_http_complete(call, 0, NULL, NULL, 0, req->headers);
+    return RUNLOG_OK;
+}
+
+TEST(executor_messages_never_show_the_key) {
+    const char *root = h_tmpdir();
+    runlog_http http;
+    memset(&http, 0, sizeof http);
+    http.version = RUNLOG_HTTP_VERSION;
+    http.start = echo_start;
+    runlog_options o = online_opts(root, &http);
+    o.threading = RUNLOG_THREADING_MANUAL;
+    g_log[0] = 0;
+    runlog_run *run = NULL;
+    runlog_error err = RUNLOG_ERROR_INIT;
+    CHECK_OK(runlog_init(&run, &o, &err));
+    h_track(run);
+    CHECK_OK(runlog_pump(run, 0, &err));
+    CHECK_CONTAINS(g_log, "cannot reach");
+    CHECK_MSG(!strstr(g_log, KEY), "the API key appears in a message: %s", g_log);
+    /* base64("api:" KEY) */
+    CHECK_MSG(!strstr(g_log, "YXBpOjAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc"),
+              "the Basic credentials appear in a message: %s", g_log);
 }
 
 /* The server is unreachable: every row is still journaled, finish returns
@@ -363,6 +396,7 @@ int main(int argc, char **argv) {
     H_BEGIN(argc, argv);
     RUN(no_key_means_offline_with_a_hint);
     RUN(a_key_makes_the_default_mode_online);
+    RUN(executor_messages_never_show_the_key);
     RUN(unreachable_server_loses_nothing);
     RUN(rejected_key_fails_the_upload_with_an_actionable_message);
     RUN(asynchronous_completion_from_another_thread);
