@@ -32,6 +32,8 @@ const (
 	StatusNoMem           Status = C.RUNLOG_E_NOMEM
 	StatusCallback        Status = C.RUNLOG_E_CALLBACK
 	StatusInternal        Status = C.RUNLOG_E_INTERNAL
+	StatusNetwork         Status = C.RUNLOG_E_NETWORK // the server could not be reached (retries spent)
+	StatusRefused         Status = C.RUNLOG_E_REFUSED // the server refused: API key, permission, bad request
 )
 
 // String returns the constant name and a one-line description, e.g.
@@ -95,6 +97,8 @@ var (
 	ErrNoMem           = &Error{Status: StatusNoMem}
 	ErrCallback        = &Error{Status: StatusCallback}
 	ErrInternal        = &Error{Status: StatusInternal}
+	ErrNetwork         = &Error{Status: StatusNetwork}
+	ErrRefused         = &Error{Status: StatusRefused}
 )
 
 // statusError turns a C status and its runlog_error into a Go error (nil for

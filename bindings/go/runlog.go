@@ -141,6 +141,35 @@ type Options struct {
 	// concurrently for one run; must not call back into the run. A non-nil
 	// error is counted and logged by runlog; the run goes on.
 	Sink func(kind string, record []byte) error
+
+	// Online mode (Mode "online", the default when an API key is found).
+	// The journal always comes first: Log never waits for the network, and
+	// what is not uploaded by Finish is uploaded later by Sync.
+
+	BaseURL string // WANDB_BASE_URL; default https://api.wandb.ai
+	// APIKey is WANDB_API_KEY (else the ~/.netrc entry of BaseURL's host).
+	// runlog never writes it to the journal, the run files or messages.
+	APIKey string
+	// HTTP carries the upload's requests; nil: runlog's built-in client.
+	// &NetHTTPExecutor{} sends them through Go's net/http.
+	HTTP     HTTPExecutor
+	CABundle string // built-in client only: REQUESTS_CA_BUNDLE, SSL_CERT_FILE
+
+	TransmitInterval time.Duration // between history posts; 0: 15 s
+	HTTPTimeout      time.Duration // one request attempt; 0: 60 s
+	RetryMax         uint32        // retries of one request; 0: W&B's default
+	RetryWaitMin     time.Duration // first backoff; 0: 2 s
+	RetryWaitMax     time.Duration // backoff cap; 0: 60 s
+	// UploadTimeout is how long Finish waits for the upload after the
+	// journal is written; 0: 120 s; negative: no limit.
+	UploadTimeout time.Duration
+}
+
+// usesV2 reports whether o sets a field of runlog_options version 2.
+func (o *Options) usesV2() bool {
+	return o.BaseURL != "" || o.APIKey != "" || o.HTTP != nil || o.CABundle != "" ||
+		o.TransmitInterval != 0 || o.HTTPTimeout != 0 || o.RetryMax != 0 ||
+		o.RetryWaitMin != 0 || o.RetryWaitMax != 0 || o.UploadTimeout != 0
 }
 
 // Bool returns a pointer to b, for the *bool fields of the options.
@@ -235,7 +264,16 @@ func Init(o Options) (*Run, error) {
 	}
 	var opts C.runlog_options
 	if rc := C.runlog_options_init(&opts, C.RUNLOG_OPTIONS_VERSION); rc != C.RUNLOG_OK {
-		return nil, &Error{Status: Status(rc), Message: "runlog_options_init refused version 1"}
+		// A library older than this header (same ABI, options version 1):
+		// fine unless an online-mode field is set.
+		if o.usesV2() {
+			return nil, &Error{Status: Status(rc), Message: "the loaded librunlog " + Version() +
+				" does not know online-mode options (runlog_options version " +
+				strconv.Itoa(C.RUNLOG_OPTIONS_VERSION) + "): install a newer library"}
+		}
+		if rc := C.runlog_options_init(&opts, 1); rc != C.RUNLOG_OK {
+			return nil, &Error{Status: Status(rc), Message: "runlog_options_init refused version 1"}
+		}
 	}
 	var allocs []unsafe.Pointer
 	defer func() {
@@ -277,6 +315,21 @@ func Init(o Options) (*Run, error) {
 	opts.durability = C.int(o.Durability)
 	opts.fsync_interval_ms = millis32(o.FsyncInterval)
 	opts.finish_timeout_ms = millis32(o.FinishTimeout)
+	if opts.version >= 2 {
+		opts.base_url = cstr(o.BaseURL)
+		opts.api_key = cstr(o.APIKey)
+		opts.ca_bundle = cstr(o.CABundle)
+		opts.transmit_interval_ms = millis32(o.TransmitInterval)
+		opts.http_timeout_ms = millis32(o.HTTPTimeout)
+		opts.retry_max = C.uint32_t(o.RetryMax)
+		opts.retry_wait_min_ms = millis32(o.RetryWaitMin)
+		opts.retry_wait_max_ms = millis32(o.RetryWaitMax)
+		if o.UploadTimeout < 0 {
+			opts.upload_timeout_ms = math.MaxUint32
+		} else {
+			opts.upload_timeout_ms = millis32(o.UploadTimeout)
+		}
+	}
 
 	var logTok uintptr
 	if o.Logger != nil {
@@ -290,6 +343,11 @@ func Init(o Options) (*Run, error) {
 		allocs = append(allocs, unsafe.Pointer(sink))
 		C.runlog_go_make_sink(sink, C.uintptr_t(registerCallback(&sinkEntry{fn: o.Sink})))
 		opts.sink = sink
+	}
+	if o.HTTP != nil {
+		// Last before runlog_init: from here on runlog owns the plug-in and
+		// destroys it (also when init fails), which releases its token.
+		opts.http = newHTTPPlugin(o.HTTP)
 	}
 
 	cerr := newCError()
@@ -550,6 +608,45 @@ type Stats struct {
 	RecordsWritten       uint64 // written to the store
 	JournalBytes         uint64
 	StoreErrors          uint64 // failed store calls (retried)
+
+	// Upload (online mode; zero otherwise, and with a library older than
+	// runlog_stats version 2).
+	UploadState        UploadState
+	RowsUploaded       uint64 // history rows the server acknowledged
+	UploadRequests     uint64 // HTTP requests answered
+	UploadRetries      uint64 // of which retried (5xx, 429, resets…)
+	UploadBytesPending uint64 // history bytes read, not yet acknowledged
+}
+
+// UploadState is the state of a run's (or a sync's) upload.
+type UploadState int
+
+// Upload states.
+const (
+	UploadNone       UploadState = C.RUNLOG_UPLOAD_NONE       // offline or disabled
+	UploadConnecting UploadState = C.RUNLOG_UPLOAD_CONNECTING // checking the key, creating the run
+	UploadStreaming  UploadState = C.RUNLOG_UPLOAD_STREAMING  // sending history, summary, config
+	UploadDone       UploadState = C.RUNLOG_UPLOAD_DONE       // everything, the exit included, is uploaded
+	UploadGaveUp     UploadState = C.RUNLOG_UPLOAD_GAVE_UP    // retries spent: the rest waits for Sync
+	UploadFailed     UploadState = C.RUNLOG_UPLOAD_FAILED     // refused (bad key, no permission): see the log
+)
+
+func (s UploadState) String() string {
+	switch s {
+	case UploadNone:
+		return "none"
+	case UploadConnecting:
+		return "connecting"
+	case UploadStreaming:
+		return "streaming"
+	case UploadDone:
+		return "done"
+	case UploadGaveUp:
+		return "gave up"
+	case UploadFailed:
+		return "failed"
+	}
+	return "upload state(" + strconv.Itoa(int(s)) + ")"
 }
 
 // Stats returns the run's counters.
@@ -557,11 +654,22 @@ func (r *Run) Stats() (Stats, error) {
 	s := C.runlog_stats{version: C.RUNLOG_STATS_VERSION}
 	cerr := newCError()
 	rc := C.runlog_get_stats(r.c.ptr, &s, &cerr)
+	if rc == C.RUNLOG_E_INVALID_ARGUMENT {
+		// A library older than runlog_stats version 2.
+		s = C.runlog_stats{version: 1}
+		cerr = newCError()
+		rc = C.runlog_get_stats(r.c.ptr, &s, &cerr)
+	}
 	runtime.KeepAlive(r)
 	if err := statusError(rc, &cerr); err != nil {
 		return Stats{}, err
 	}
 	return Stats{
+		UploadState:          UploadState(s.upload_state),
+		RowsUploaded:         uint64(s.rows_uploaded),
+		UploadRequests:       uint64(s.upload_requests),
+		UploadRetries:        uint64(s.upload_retries),
+		UploadBytesPending:   uint64(s.upload_bytes_pending),
 		Step:                 int64(s.step),
 		RowsLogged:           uint64(s.rows_logged),
 		StepsRefused:         uint64(s.steps_refused),

@@ -7,7 +7,9 @@
 #   2. PKG_CONFIG_PATH / LD_LIBRARY_PATH / RUNLOG_CLI pointed at it;
 #   3. go vet, then go test -race -count=1 ./... (semantics, errors,
 #      8 goroutines x 2k rows, the GC safety net, every scenario of
-#      tests/conformance/ in two modes, read back with `runlog show`);
+#      tests/conformance/ in two modes, read back with `runlog show`;
+#      online mode and Sync through the net/http transport plug-in against
+#      tests/server/wbserver.py on 127.0.0.1, which needs python3);
 #   4. the build tag runlog_local (header from capi/, library from
 #      CGO_LDFLAGS) compiles and passes a short test;
 #   5. examples/go writes an offline run, and `runlog show`/`verify` read it.

@@ -78,6 +78,7 @@ fi
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 export RUNLOG_CLI="$prefix/bin/runlog"
 export RUNLOG_CONFORMANCE_DIR="$root/tests/conformance"
+export RUNLOG_WBSERVER="$root/tests/server/wbserver.py"   # the online tests (python3)
 pkg-config --exists runlog || { echo "runlog.pc not found under $prefix/lib/pkgconfig" >&2; exit 1; }
 [ -x "$RUNLOG_CLI" ] || { echo "no runlog CLI at $RUNLOG_CLI" >&2; exit 1; }
 unset WANDB_MODE WANDB_DIR WANDB_RUN_ID WANDB_RESUME WANDB_PROJECT WANDB_NAME WANDB_ENTITY || true

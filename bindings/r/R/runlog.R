@@ -15,7 +15,7 @@
   RUNLOG_E_IO = -9L, RUNLOG_E_NO_SPACE = -10L, RUNLOG_E_PERMISSION = -11L,
   RUNLOG_E_TIMEOUT = -12L, RUNLOG_E_QUEUE_FULL = -13L, RUNLOG_E_NOT_FOUND = -14L,
   RUNLOG_E_EXISTS = -15L, RUNLOG_E_NOMEM = -16L, RUNLOG_E_CALLBACK = -17L,
-  RUNLOG_E_INTERNAL = -18L
+  RUNLOG_E_INTERNAL = -18L, RUNLOG_E_NETWORK = -19L, RUNLOG_E_REFUSED = -20L
 )
 
 #' @export
@@ -224,7 +224,11 @@ runlog_init <- function(project = NULL, config = NULL, mode = NULL, dir = NULL,
                         silent = NULL, threading = NULL, queue_full = NULL,
                         durability = NULL, queue_capacity_bytes = NULL,
                         max_payload_bytes = NULL, fsync_interval_ms = NULL,
-                        finish_timeout_ms = NULL) {
+                        finish_timeout_ms = NULL, base_url = NULL, api_key = NULL,
+                        ca_bundle = NULL, transmit_interval_ms = NULL,
+                        http_timeout_ms = NULL, retry_max = NULL,
+                        retry_wait_min_ms = NULL, retry_wait_max_ms = NULL,
+                        upload_timeout_ms = NULL) {
   call <- sys.call()
   if (!is.null(tags)) {
     if (!is.character(tags) || anyNA(tags))
@@ -243,7 +247,12 @@ runlog_init <- function(project = NULL, config = NULL, mode = NULL, dir = NULL,
     queue_full = .rl_choice(queue_full, c("block", "drop"), "queue_full", call),
     durability = .rl_choice(durability, c("interval", "flush_only", "none", "every_record"), "durability", call),
     queue_capacity_bytes = queue_capacity_bytes, max_payload_bytes = max_payload_bytes,
-    fsync_interval_ms = fsync_interval_ms, finish_timeout_ms = finish_timeout_ms
+    fsync_interval_ms = fsync_interval_ms, finish_timeout_ms = finish_timeout_ms,
+    base_url = base_url, api_key = api_key,
+    ca_bundle = if (is.null(ca_bundle)) NULL else path.expand(ca_bundle),
+    transmit_interval_ms = transmit_interval_ms, http_timeout_ms = http_timeout_ms,
+    retry_max = retry_max, retry_wait_min_ms = retry_wait_min_ms,
+    retry_wait_max_ms = retry_wait_max_ms, upload_timeout_ms = upload_timeout_ms
   )
   opts <- opts[!vapply(opts, is.null, TRUE)]
   run <- .rl_check(.Call(C_rl_init, opts), call)

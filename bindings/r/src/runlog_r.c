@@ -161,6 +161,12 @@ static void rl_finalize(SEXP ptr) {
     R_ClearExternalPtr(ptr);
 }
 
+/* A uint32 option (milliseconds or a count); above the range it saturates. */
+static uint32_t rl_opt_ms(SEXP v, const char *what) {
+    double d = rl_opt_number(v, what);
+    return d > 4294967295.0 ? 4294967295u : (uint32_t)d;
+}
+
 static SEXP rl_init(SEXP opts) {
     if (TYPEOF(opts) != VECSXP) Rf_error("runlog: internal error: options must be a list");
     runlog_options o;
@@ -187,6 +193,16 @@ static SEXP rl_init(SEXP opts) {
     double finish_ms = rl_opt_number(rl_list_get(opts, "finish_timeout_ms"), "finish_timeout_ms");
     o.fsync_interval_ms = fsync_ms > 4294967295.0 ? 4294967295u : (uint32_t)fsync_ms;
     o.finish_timeout_ms = finish_ms > 4294967295.0 ? 4294967295u : (uint32_t)finish_ms;
+    /* Online mode (runlog_options version 2). */
+    o.base_url = rl_opt_string(rl_list_get(opts, "base_url"), "base_url");
+    o.api_key = rl_opt_string(rl_list_get(opts, "api_key"), "api_key");
+    o.ca_bundle = rl_opt_string(rl_list_get(opts, "ca_bundle"), "ca_bundle");
+    o.transmit_interval_ms = rl_opt_ms(rl_list_get(opts, "transmit_interval_ms"), "transmit_interval_ms");
+    o.http_timeout_ms = rl_opt_ms(rl_list_get(opts, "http_timeout_ms"), "http_timeout_ms");
+    o.retry_max = rl_opt_ms(rl_list_get(opts, "retry_max"), "retry_max");
+    o.retry_wait_min_ms = rl_opt_ms(rl_list_get(opts, "retry_wait_min_ms"), "retry_wait_min_ms");
+    o.retry_wait_max_ms = rl_opt_ms(rl_list_get(opts, "retry_wait_max_ms"), "retry_wait_max_ms");
+    o.upload_timeout_ms = rl_opt_ms(rl_list_get(opts, "upload_timeout_ms"), "upload_timeout_ms");
 
     /* Allocate everything R needs before the run exists, so no R error can
      * leave a started run without an owner. */
@@ -433,13 +449,18 @@ static SEXP rl_stats(SEXP ptr) {
     int rc = runlog_get_stats(run, &st, &err);
     if (rc != RUNLOG_OK) return rl_status(rc, &err);
     const char *keys[] = {"step", "rows_logged", "steps_refused", "rows_refused_queue_full", "records_queued",
-                          "bytes_queued", "records_written", "journal_bytes", "store_errors"};
+                          "bytes_queued", "records_written", "journal_bytes", "store_errors",
+                          "upload_state", "rows_uploaded", "upload_requests", "upload_retries",
+                          "upload_bytes_pending"};
     double vals[] = {(double)st.step, (double)st.rows_logged, (double)st.steps_refused,
                      (double)st.rows_refused_queue_full, (double)st.records_queued, (double)st.bytes_queued,
-                     (double)st.records_written, (double)st.journal_bytes, (double)st.store_errors};
-    SEXP out = PROTECT(Rf_allocVector(REALSXP, 9));
-    SEXP names = PROTECT(Rf_allocVector(STRSXP, 9));
-    for (int i = 0; i < 9; ++i) {
+                     (double)st.records_written, (double)st.journal_bytes, (double)st.store_errors,
+                     (double)st.upload_state, (double)st.rows_uploaded, (double)st.upload_requests,
+                     (double)st.upload_retries, (double)st.upload_bytes_pending};
+    enum { n_stats = sizeof keys / sizeof keys[0] };
+    SEXP out = PROTECT(Rf_allocVector(REALSXP, n_stats));
+    SEXP names = PROTECT(Rf_allocVector(STRSXP, n_stats));
+    for (int i = 0; i < n_stats; ++i) {
         REAL(out)[i] = vals[i];
         SET_STRING_ELT(names, i, Rf_mkChar(keys[i]));
     }

@@ -48,6 +48,8 @@ pub const RUNLOG_E_EXISTS: c_int = -15;
 pub const RUNLOG_E_NOMEM: c_int = -16;
 pub const RUNLOG_E_CALLBACK: c_int = -17;
 pub const RUNLOG_E_INTERNAL: c_int = -18;
+pub const RUNLOG_E_NETWORK: c_int = -19;
+pub const RUNLOG_E_REFUSED: c_int = -20;
 
 // ---- Caller-owned error report --------------------------------------------------
 
@@ -113,7 +115,7 @@ pub struct runlog_clock {
     pub destroy: Option<unsafe extern "C" fn(user_data: *mut c_void)>,
 }
 
-pub const RUNLOG_STORE_VERSION: u32 = 1;
+pub const RUNLOG_STORE_VERSION: u32 = 2;
 pub const RUNLOG_STORE_CREATE: c_int = 0;
 pub const RUNLOG_STORE_RESUME: c_int = 1;
 pub const RUNLOG_STORE_RESUME_OR_CREATE: c_int = 2;
@@ -161,6 +163,17 @@ pub struct runlog_store {
         ) -> c_int,
     >,
     pub destroy: Option<unsafe extern "C" fn(user_data: *mut c_void)>,
+    // ---- version 2 ----
+    /// Reads the run file `name` into `*out` (malloc'ed, NUL-terminated;
+    /// runlog frees it); `RUNLOG_E_NOT_FOUND` if absent. May be `None`.
+    pub read_file: Option<
+        unsafe extern "C" fn(
+            user_data: *mut c_void,
+            name: *const c_char,
+            out: *mut runlog_buf,
+            err: *mut runlog_error,
+        ) -> c_int,
+    >,
 }
 
 pub const RUNLOG_SINK_VERSION: u32 = 1;
@@ -172,6 +185,51 @@ pub struct runlog_sink {
     pub user_data: *mut c_void,
     pub record: Option<
         unsafe extern "C" fn(user_data: *mut c_void, kind: *const c_char, json: *const c_char, len: usize) -> c_int,
+    >,
+    pub destroy: Option<unsafe extern "C" fn(user_data: *mut c_void)>,
+}
+
+// ---- HTTP executor (online mode) ------------------------------------------------------
+
+pub const RUNLOG_HTTP_VERSION: u32 = 1;
+pub const RUNLOG_HTTP_REQUEST_VERSION: u32 = 1;
+
+/// Opaque handle of one request in flight (`runlog_http_call`), completed
+/// exactly once with [`runlog_http_complete`].
+#[repr(C)]
+pub struct runlog_http_call {
+    _private: [u8; 0],
+    _marker: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// One request (`runlog_http_request`); everything is borrowed for the
+/// `start` call only.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct runlog_http_request {
+    pub version: u32,
+    pub method: *const c_char,
+    pub url: *const c_char,
+    /// `"Name: value\r\n"` lines (Authorization included).
+    pub headers: *const c_char,
+    pub body: *const u8,
+    pub body_len: usize,
+    /// Budget for the whole attempt.
+    pub timeout_ms: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct runlog_http {
+    pub version: u32,
+    pub user_data: *mut c_void,
+    pub start: Option<
+        unsafe extern "C" fn(
+            user_data: *mut c_void,
+            req: *const runlog_http_request,
+            call: *mut runlog_http_call,
+            err: *mut runlog_error,
+        ) -> c_int,
     >,
     pub destroy: Option<unsafe extern "C" fn(user_data: *mut c_void)>,
 }
@@ -202,7 +260,7 @@ pub const RUNLOG_DEFAULT: c_int = 0;
 pub const RUNLOG_YES: c_int = 1;
 pub const RUNLOG_NO: c_int = 2;
 
-pub const RUNLOG_OPTIONS_VERSION: u32 = 1;
+pub const RUNLOG_OPTIONS_VERSION: u32 = 2;
 
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -233,6 +291,27 @@ pub struct runlog_options {
     pub store: *const runlog_store,
     pub clock: *const runlog_clock,
     pub sink: *const runlog_sink,
+    // ---- version 2: online mode ----
+    /// `WANDB_BASE_URL`; default https://api.wandb.ai.
+    pub base_url: *const c_char,
+    /// `WANDB_API_KEY`, else the ~/.netrc entry of base_url's host.
+    pub api_key: *const c_char,
+    /// NULL = the built-in HTTP client.
+    pub http: *const runlog_http,
+    /// `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE`; default: the system's bundle.
+    pub ca_bundle: *const c_char,
+    /// Between history posts; 0 = 15000.
+    pub transmit_interval_ms: u32,
+    /// One request attempt; 0 = 60000.
+    pub http_timeout_ms: u32,
+    /// Retries of one upload request; 0 = W&B's default.
+    pub retry_max: u32,
+    /// First backoff; 0 = 2000.
+    pub retry_wait_min_ms: u32,
+    /// Backoff cap; 0 = 60000.
+    pub retry_wait_max_ms: u32,
+    /// How long finish() waits for the upload; 0 = 120000; u32::MAX = no limit.
+    pub upload_timeout_ms: u32,
 }
 
 impl runlog_options {
@@ -264,6 +343,16 @@ impl runlog_options {
         store: core::ptr::null(),
         clock: core::ptr::null(),
         sink: core::ptr::null(),
+        base_url: core::ptr::null(),
+        api_key: core::ptr::null(),
+        http: core::ptr::null(),
+        ca_bundle: core::ptr::null(),
+        transmit_interval_ms: 0,
+        http_timeout_ms: 0,
+        retry_max: 0,
+        retry_wait_min_ms: 0,
+        retry_wait_max_ms: 0,
+        upload_timeout_ms: 0,
     };
 }
 
@@ -313,7 +402,14 @@ impl runlog_metric_options {
 
 // ---- Stats --------------------------------------------------------------------------
 
-pub const RUNLOG_STATS_VERSION: u32 = 1;
+pub const RUNLOG_UPLOAD_NONE: i32 = 0;
+pub const RUNLOG_UPLOAD_CONNECTING: i32 = 1;
+pub const RUNLOG_UPLOAD_STREAMING: i32 = 2;
+pub const RUNLOG_UPLOAD_DONE: i32 = 3;
+pub const RUNLOG_UPLOAD_GAVE_UP: i32 = 4;
+pub const RUNLOG_UPLOAD_FAILED: i32 = 5;
+
+pub const RUNLOG_STATS_VERSION: u32 = 2;
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
@@ -328,6 +424,13 @@ pub struct runlog_stats {
     pub records_written: u64,
     pub journal_bytes: u64,
     pub store_errors: u64,
+    // ---- version 2: upload (online mode; zero otherwise) ----
+    /// `RUNLOG_UPLOAD_*`.
+    pub upload_state: i32,
+    pub rows_uploaded: u64,
+    pub upload_requests: u64,
+    pub upload_retries: u64,
+    pub upload_bytes_pending: u64,
 }
 
 impl runlog_stats {
@@ -343,7 +446,106 @@ impl runlog_stats {
         records_written: 0,
         journal_bytes: 0,
         store_errors: 0,
+        upload_state: 0,
+        rows_uploaded: 0,
+        upload_requests: 0,
+        upload_retries: 0,
+        upload_bytes_pending: 0,
     };
+}
+
+// ---- Sync ---------------------------------------------------------------------------
+
+pub const RUNLOG_SYNC_OPTIONS_VERSION: u32 = 1;
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct runlog_sync_options {
+    pub version: u32,
+    /// Run directory or journal file (disk store).
+    pub path: *const c_char,
+    /// Instead of path: a store holding the run (copied and owned).
+    pub store: *const runlog_store,
+    pub run_id: *const c_char,
+    pub entity: *const c_char,
+    pub project: *const c_char,
+    pub new_run_id: *const c_char,
+    pub base_url: *const c_char,
+    pub api_key: *const c_char,
+    pub http: *const runlog_http,
+    pub ca_bundle: *const c_char,
+    pub http_timeout_ms: u32,
+    pub retry_max: u32,
+    pub retry_wait_min_ms: u32,
+    pub retry_wait_max_ms: u32,
+    /// `RUNLOG_DEFAULT`/`YES`/`NO`.
+    pub close_unfinished: c_int,
+    pub log_fn: runlog_log_fn,
+    pub log_user_data: *mut c_void,
+    pub silent: c_int,
+}
+
+impl runlog_sync_options {
+    /// `RUNLOG_SYNC_OPTIONS_INIT`.
+    pub const INIT: runlog_sync_options = runlog_sync_options {
+        version: RUNLOG_SYNC_OPTIONS_VERSION,
+        path: core::ptr::null(),
+        store: core::ptr::null(),
+        run_id: core::ptr::null(),
+        entity: core::ptr::null(),
+        project: core::ptr::null(),
+        new_run_id: core::ptr::null(),
+        base_url: core::ptr::null(),
+        api_key: core::ptr::null(),
+        http: core::ptr::null(),
+        ca_bundle: core::ptr::null(),
+        http_timeout_ms: 0,
+        retry_max: 0,
+        retry_wait_min_ms: 0,
+        retry_wait_max_ms: 0,
+        close_unfinished: 0,
+        log_fn: None,
+        log_user_data: core::ptr::null_mut(),
+        silent: 0,
+    };
+}
+
+pub const RUNLOG_SYNC_STATUS_VERSION: u32 = 1;
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct runlog_sync_status {
+    pub version: u32,
+    /// `RUNLOG_UPLOAD_*`.
+    pub state: i32,
+    /// 1: done, gave up or failed.
+    pub finished: c_int,
+    pub rows_total: u64,
+    pub rows_uploaded: u64,
+    pub rows_sent: u64,
+    pub requests: u64,
+    pub retries: u64,
+}
+
+impl runlog_sync_status {
+    /// `RUNLOG_SYNC_STATUS_INIT`.
+    pub const INIT: runlog_sync_status = runlog_sync_status {
+        version: RUNLOG_SYNC_STATUS_VERSION,
+        state: 0,
+        finished: 0,
+        rows_total: 0,
+        rows_uploaded: 0,
+        rows_sent: 0,
+        requests: 0,
+        retries: 0,
+    };
+}
+
+/// Opaque sync handle (`runlog_sync`).
+#[repr(C)]
+pub struct runlog_sync {
+    _private: [u8; 0],
+    _marker: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
 }
 
 // ---- Functions ----------------------------------------------------------------------
@@ -415,4 +617,26 @@ extern "C" {
     pub fn runlog_run_dir(run: *mut runlog_run) -> *const c_char;
 
     pub fn runlog_get_stats(run: *mut runlog_run, out: *mut runlog_stats, err: *mut runlog_error) -> c_int;
+
+    pub fn runlog_http_complete(
+        call: *mut runlog_http_call,
+        status: c_int,
+        headers: *const c_char,
+        body: *const u8,
+        body_len: usize,
+        error_message: *const c_char,
+    ) -> c_int;
+
+    pub fn runlog_sync_open(
+        out: *mut *mut runlog_sync,
+        opts: *const runlog_sync_options,
+        err: *mut runlog_error,
+    ) -> c_int;
+    pub fn runlog_sync_run(
+        sync: *mut runlog_sync,
+        timeout_ms: i32,
+        status: *mut runlog_sync_status,
+        err: *mut runlog_error,
+    ) -> c_int;
+    pub fn runlog_sync_close(sync: *mut runlog_sync);
 }

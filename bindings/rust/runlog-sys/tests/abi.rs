@@ -27,11 +27,12 @@ fn struct_layouts_match_the_c_compiler() {
     assert_eq!(size_of::<runlog_buf>(), 16);
     assert_eq!(size_of::<runlog_clock>(), 40);
     assert_eq!(offset_of!(runlog_clock, destroy), 32);
-    assert_eq!(size_of::<runlog_store>(), 72);
+    assert_eq!(size_of::<runlog_store>(), 80);
     assert_eq!(offset_of!(runlog_store, destroy), 64);
+    assert_eq!(offset_of!(runlog_store, read_file), 72);
     assert_eq!(size_of::<runlog_sink>(), 32);
     assert_eq!(offset_of!(runlog_sink, destroy), 24);
-    assert_eq!(size_of::<runlog_options>(), 192);
+    assert_eq!(size_of::<runlog_options>(), 248);
     assert_eq!(offset_of!(runlog_options, silent), 104);
     assert_eq!(offset_of!(runlog_options, log_fn), 112);
     assert_eq!(offset_of!(runlog_options, threading), 128);
@@ -40,12 +41,36 @@ fn struct_layouts_match_the_c_compiler() {
     assert_eq!(offset_of!(runlog_options, finish_timeout_ms), 160);
     assert_eq!(offset_of!(runlog_options, store), 168);
     assert_eq!(offset_of!(runlog_options, sink), 184);
+    assert_eq!(offset_of!(runlog_options, base_url), 192);
+    assert_eq!(offset_of!(runlog_options, api_key), 200);
+    assert_eq!(offset_of!(runlog_options, http), 208);
+    assert_eq!(offset_of!(runlog_options, ca_bundle), 216);
+    assert_eq!(offset_of!(runlog_options, transmit_interval_ms), 224);
+    assert_eq!(offset_of!(runlog_options, upload_timeout_ms), 244);
+    assert_eq!(size_of::<runlog_http>(), 32);
+    assert_eq!(offset_of!(runlog_http, start), 16);
+    assert_eq!(offset_of!(runlog_http, destroy), 24);
+    assert_eq!(size_of::<runlog_http_request>(), 56);
+    assert_eq!(offset_of!(runlog_http_request, body), 32);
+    assert_eq!(offset_of!(runlog_http_request, body_len), 40);
+    assert_eq!(offset_of!(runlog_http_request, timeout_ms), 48);
+    assert_eq!(size_of::<runlog_sync_options>(), 136);
+    assert_eq!(offset_of!(runlog_sync_options, http), 72);
+    assert_eq!(offset_of!(runlog_sync_options, close_unfinished), 104);
+    assert_eq!(offset_of!(runlog_sync_options, log_fn), 112);
+    assert_eq!(offset_of!(runlog_sync_options, silent), 128);
+    assert_eq!(size_of::<runlog_sync_status>(), 56);
+    assert_eq!(offset_of!(runlog_sync_status, rows_total), 16);
+    assert_eq!(offset_of!(runlog_sync_status, retries), 48);
     assert_eq!(size_of::<runlog_metric_options>(), 32);
     assert_eq!(offset_of!(runlog_metric_options, step_metric), 8);
     assert_eq!(offset_of!(runlog_metric_options, step_sync), 24);
-    assert_eq!(size_of::<runlog_stats>(), 80);
+    assert_eq!(size_of::<runlog_stats>(), 120);
     assert_eq!(offset_of!(runlog_stats, step), 8);
     assert_eq!(offset_of!(runlog_stats, store_errors), 72);
+    assert_eq!(offset_of!(runlog_stats, upload_state), 80);
+    assert_eq!(offset_of!(runlog_stats, rows_uploaded), 88);
+    assert_eq!(offset_of!(runlog_stats, upload_bytes_pending), 112);
 }
 
 #[test]
@@ -53,10 +78,20 @@ fn options_init_matches_the_init_constant() {
     unsafe {
         let mut o = runlog_options::INIT;
         o.silent = 7;
+        o.retry_max = 7;
+        o.upload_timeout_ms = 7;
+        o.api_key = c"k".as_ptr();
         assert_eq!(runlog_options_init(&mut o, RUNLOG_OPTIONS_VERSION), RUNLOG_OK);
         assert_eq!(o.version, RUNLOG_OPTIONS_VERSION);
         assert_eq!(o.silent, 0);
         assert!(o.project.is_null() && o.store.is_null() && o.log_fn.is_none());
+        assert!(o.api_key.is_null() && o.http.is_null() && o.retry_max == 0 && o.upload_timeout_ms == 0);
+        // Version 1 (a binding written before online mode) is still accepted.
+        let mut o1 = runlog_options::INIT;
+        o1.silent = 7;
+        assert_eq!(runlog_options_init(&mut o1, 1), RUNLOG_OK);
+        assert_eq!(o1.version, 1);
+        assert_eq!(o1.silent, 0);
     }
 }
 

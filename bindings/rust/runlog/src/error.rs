@@ -45,6 +45,10 @@ pub enum Status {
     Callback,
     /// A bug in runlog: please report it.
     Internal,
+    /// The server could not be reached (upload retries spent).
+    Network,
+    /// The server refused the upload: API key, permission, bad request.
+    Refused,
     /// A code this version of the binding does not know (a newer library).
     Unknown(i32),
 }
@@ -71,6 +75,8 @@ impl Status {
             sys::RUNLOG_E_NOMEM => Status::NoMem,
             sys::RUNLOG_E_CALLBACK => Status::Callback,
             sys::RUNLOG_E_INTERNAL => Status::Internal,
+            sys::RUNLOG_E_NETWORK => Status::Network,
+            sys::RUNLOG_E_REFUSED => Status::Refused,
             other => Status::Unknown(other),
         }
     }
@@ -96,6 +102,8 @@ impl Status {
             Status::NoMem => sys::RUNLOG_E_NOMEM,
             Status::Callback => sys::RUNLOG_E_CALLBACK,
             Status::Internal => sys::RUNLOG_E_INTERNAL,
+            Status::Network => sys::RUNLOG_E_NETWORK,
+            Status::Refused => sys::RUNLOG_E_REFUSED,
             Status::Unknown(code) => code,
         }
     }
@@ -122,6 +130,8 @@ impl Status {
             Status::NoMem => "RUNLOG_E_NOMEM",
             Status::Callback => "RUNLOG_E_CALLBACK",
             Status::Internal => "RUNLOG_E_INTERNAL",
+            Status::Network => "RUNLOG_E_NETWORK",
+            Status::Refused => "RUNLOG_E_REFUSED",
             Status::Unknown(_) => "RUNLOG_E_UNKNOWN",
         }
     }

@@ -43,7 +43,7 @@ mod run;
 pub use error::{Error, Status};
 pub use metric::{MetricOptions, SummaryOps};
 pub use options::{Durability, Level, LogHook, Mode, Options, QueueFull, Resume, Threading};
-pub use run::{Commit, Run, Stats, Step};
+pub use run::{Commit, Run, Stats, Step, UploadState};
 /// The raw declarations, for what this crate does not wrap.
 pub use runlog_sys as sys;
 

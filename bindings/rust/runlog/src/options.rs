@@ -165,6 +165,28 @@ pub struct Options {
     pub fsync_interval: Option<Duration>,
     /// How long `finish` waits for the writer; `None` = 60 s.
     pub finish_timeout: Option<Duration>,
+    // ---- online mode (runlog_options version 2) ----
+    /// `WANDB_BASE_URL`; default https://api.wandb.ai.
+    pub base_url: Option<String>,
+    /// `WANDB_API_KEY`, else the ~/.netrc entry of the base URL's host.
+    /// Never written to the journal, the run files or messages.
+    pub api_key: Option<String>,
+    /// `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE`; default: the system's bundle.
+    pub ca_bundle: Option<PathBuf>,
+    /// Between history posts; `None` = 15 s.
+    pub transmit_interval: Option<Duration>,
+    /// One request attempt; `None` = 60 s.
+    pub http_timeout: Option<Duration>,
+    /// Retries of one upload request; 0 = W&B's default.
+    pub retry_max: u32,
+    /// First backoff; `None` = 2 s.
+    pub retry_wait_min: Option<Duration>,
+    /// Backoff cap; `None` = 60 s.
+    pub retry_wait_max: Option<Duration>,
+    /// How long `finish` waits for the upload after the journal is written;
+    /// `None` = 120 s, `Duration::MAX` = no limit. The rest is uploaded by
+    /// `runlog sync`.
+    pub upload_timeout: Option<Duration>,
 }
 
 impl fmt::Debug for Options {
@@ -191,6 +213,15 @@ impl fmt::Debug for Options {
             .field("durability", &self.durability)
             .field("fsync_interval", &self.fsync_interval)
             .field("finish_timeout", &self.finish_timeout)
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<api key>"))
+            .field("ca_bundle", &self.ca_bundle)
+            .field("transmit_interval", &self.transmit_interval)
+            .field("http_timeout", &self.http_timeout)
+            .field("retry_max", &self.retry_max)
+            .field("retry_wait_min", &self.retry_wait_min)
+            .field("retry_wait_max", &self.retry_wait_max)
+            .field("upload_timeout", &self.upload_timeout)
             .finish()
     }
 }

@@ -91,6 +91,51 @@ pub struct Stats {
     pub journal_bytes: u64,
     /// Failed store calls (retried).
     pub store_errors: u64,
+    /// Upload (online mode; `None` when offline or disabled).
+    pub upload_state: UploadState,
+    /// History rows the server acknowledged.
+    pub rows_uploaded: u64,
+    /// HTTP requests answered.
+    pub upload_requests: u64,
+    /// Of which retried (5xx, 429, resets…).
+    pub upload_retries: u64,
+    /// History bytes read from the journal, not yet acknowledged.
+    pub upload_bytes_pending: u64,
+}
+
+/// The state of a run's upload (`runlog_upload_state`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UploadState {
+    /// Offline or disabled: nothing to upload.
+    #[default]
+    None,
+    /// Checking the key, creating the run.
+    Connecting,
+    /// Sending history, summary, config.
+    Streaming,
+    /// Everything, the exit included, is uploaded.
+    Done,
+    /// Retries spent: the rest waits for `runlog sync`.
+    GaveUp,
+    /// Refused (bad key, no permission): see the log.
+    Failed,
+    /// A state this binding does not know (a newer library).
+    Other(i32),
+}
+
+impl UploadState {
+    fn from_raw(v: i32) -> UploadState {
+        match v {
+            sys::RUNLOG_UPLOAD_NONE => UploadState::None,
+            sys::RUNLOG_UPLOAD_CONNECTING => UploadState::Connecting,
+            sys::RUNLOG_UPLOAD_STREAMING => UploadState::Streaming,
+            sys::RUNLOG_UPLOAD_DONE => UploadState::Done,
+            sys::RUNLOG_UPLOAD_GAVE_UP => UploadState::GaveUp,
+            sys::RUNLOG_UPLOAD_FAILED => UploadState::Failed,
+            other => UploadState::Other(other),
+        }
+    }
 }
 
 /// One run: init → log → summary → finish, as in W&B.
@@ -294,6 +339,18 @@ impl Run {
         };
         o.fsync_interval_ms = duration_ms_u32(opts.fsync_interval);
         o.finish_timeout_ms = duration_ms_u32(opts.finish_timeout);
+        let base_url = opts.base_url.as_deref().map(|s| c_string("base_url", s)).transpose()?;
+        let api_key = opts.api_key.as_deref().map(|s| c_string("api_key", s)).transpose()?;
+        let ca_bundle = opts.ca_bundle.as_deref().map(path_c_string).transpose()?;
+        o.base_url = ptr(&base_url);
+        o.api_key = ptr(&api_key);
+        o.ca_bundle = ptr(&ca_bundle);
+        o.transmit_interval_ms = duration_ms_u32(opts.transmit_interval);
+        o.http_timeout_ms = duration_ms_u32(opts.http_timeout);
+        o.retry_max = opts.retry_max;
+        o.retry_wait_min_ms = duration_ms_u32(opts.retry_wait_min);
+        o.retry_wait_max_ms = duration_ms_u32(opts.retry_wait_max);
+        o.upload_timeout_ms = duration_ms_u32(opts.upload_timeout);
 
         let mut raw: *mut sys::runlog_run = ptr::null_mut();
         // SAFETY: o and every string it points to outlive the call (strings are
@@ -494,6 +551,11 @@ impl Run {
             records_written: s.records_written,
             journal_bytes: s.journal_bytes,
             store_errors: s.store_errors,
+            upload_state: UploadState::from_raw(s.upload_state),
+            rows_uploaded: s.rows_uploaded,
+            upload_requests: s.upload_requests,
+            upload_retries: s.upload_retries,
+            upload_bytes_pending: s.upload_bytes_pending,
         })
     }
 
