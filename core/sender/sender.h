@@ -126,6 +126,12 @@ public:
     State state() const { return state_; }
     bool finished() const { return state_ == State::Done || state_ == State::GaveUp || state_ == State::Failed; }
     bool in_flight() const { return in_flight_.has_value(); }
+    // Streaming, nothing in flight or waiting for a retry, and everything
+    // read so far acknowledged (the run stays open without an exit record).
+    bool caught_up() const {
+        return state_ == State::Streaming && !in_flight_ && !retry_ && !data_pending() &&
+               config_version_ == config_acked_version_;
+    }
     bool stopped_by_server() const { return stopped_; }   // file_stream answered "stopped": true
     const std::string &error() const { return error_; }   // the GaveUp/Failed reason, actionable
     const Progress &progress() const { return acked_; }

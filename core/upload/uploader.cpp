@@ -386,6 +386,13 @@ void Uploader::publish() {
     // Done while the journal may still grow (a live run that was continued
     // after its exit) is not finished yet.
     s.finished = sender_->finished() && (sender_->state() != sender::State::Done || final_ || !opt_.live);
+    // Not live, no exit record and not closing it (a run still being
+    // written, or --no-close): done once everything read is acknowledged.
+    if (!opt_.live && !s.finished && (reader_at_end_ || reader_broken_) && !saw_exit_ && !synthesized_exit_ &&
+        sender_->caught_up()) {
+        s.finished = true;
+        s.state = RUNLOG_UPLOAD_STREAMING;  // uploaded so far; the run stays open on the server
+    }
     // An unreadable journal ends the upload once nothing more can be sent.
     if (reader_broken_ && (final_ || !opt_.live) && !sender_->in_flight() && !sender_->finished()) {
         s.finished = true;
