@@ -149,3 +149,12 @@ go_bindings() { RUNLOG_PREFIX="$prefix" bash "$root/bindings/go/test.sh"; }
 stage "go bindings (go test -race)" go_bindings
 r_bindings() { RUNLOG_PREFIX="$prefix" bash "$root/bindings/r/test.sh"; }
 stage "r bindings (testthat, R CMD check)" r_bindings
+
+# WebAssembly (issue 4): Emscripten, Chromium and playwright-core installed if
+# missing (scripts/setup-wasm.sh), then `cmake --workflow --preset wasm`: the ES
+# module + .wasm, the JS package, `node --test` and the Chromium test (which
+# must run here: RUNLOG_REQUIRE_BROWSER=1 turns a missing browser into a failure).
+wasm_setup() { bash "$root/scripts/setup-wasm.sh"; }
+stage "setup for wasm (emscripten, chromium, npm ci in wasm/)" wasm_setup
+wasm_workflow() { RUNLOG_REQUIRE_BROWSER=1 workflow wasm; }
+stage "workflow wasm (ES module + .wasm, node --test, Chromium)" wasm_workflow
