@@ -244,6 +244,7 @@ int runlog_init(runlog_run **run_out, const runlog_options *opts, runlog_error *
         plugins.log_user_data = g_log_user_data;
     }
     const bool default_store = !plugins.store.version;
+    settings.disk_store = default_store;
     if (settings.resume == runlog::Resume::Auto && settings.run_id.empty() && default_store &&
         settings.mode != runlog::Mode::Disabled)
         settings.run_id = platform.read_resume_id(settings.root_dir);

@@ -448,7 +448,7 @@ RUNLOG_API int runlog_stage_double(runlog_run *run, const char *key, double valu
 RUNLOG_API int runlog_stage_int(runlog_run *run, const char *key, int64_t value,
                                 runlog_error *err);
 /* Same as runlog_log_json(run, <staged values>, step, commit); clears the
- * staging row. Committing an empty staging row is allowed (W&B's
+ * staging row, also when the row is refused (queue full, failing store). Committing an empty staging row is allowed (W&B's
  * log({}, ...)): it may record the pending row and advance the step. */
 RUNLOG_API int runlog_commit_row(runlog_run *run, int64_t step, int commit, runlog_error *err);
 
@@ -575,7 +575,11 @@ RUNLOG_API int runlog_get_stats(runlog_run *run, runlog_stats *out, runlog_error
  * The API key is never written to the journal, the run files or messages.
  * Background threading uploads from a second thread per run; manual
  * threading uploads from runlog_pump() (with the built-in client a pump may
- * then block for one request, at most http_timeout_ms).
+ * then block for one request, at most http_timeout_ms). In manual threading
+ * finish() waits for the upload on the calling thread: an executor whose
+ * answers arrive on that same thread's event loop (JavaScript) can never
+ * answer then — pass upload_timeout_ms = 1 and upload the rest with
+ * runlog_sync_run(…, 0, …) from the event loop, as the wasm package does.
  */
 
 /* ---- Sync: upload a stored run later (W&B's `wandb sync`) ----------------

@@ -141,12 +141,15 @@ int Run::create(Settings settings, Plugins plugins, const Platform &platform,
     run->message(RUNLOG_LEVEL_INFO, "Tracking run " + s.name + " (id " + s.run_id + ") in project \"" +
                                         s.project + "\", mode " + mode_name(s.mode) +
                                         (run->step_ > 0 ? ", resumed at step " + std::to_string(run->step_) : ""));
-    run->message(RUNLOG_LEVEL_INFO, "Run data is saved locally in " + run->location_);
+    // The CLI hints only make sense for the disk store.
+    if (s.disk_store) run->message(RUNLOG_LEVEL_INFO, "Run data is saved locally in " + run->location_);
+    else run->message(RUNLOG_LEVEL_INFO, "Run data is kept by the host's store (" + run->location_ + ")");
     if (s.mode == Mode::Online)
         run->message(RUNLOG_LEVEL_INFO, "Uploading to " + s.base_url + " as it is logged (key from " +
-                                            s.api_key_source + "); inspect it locally with `runlog show " +
-                                            s.run_id + "`");
-    else
+                                            s.api_key_source + ")" +
+                                            (s.disk_store ? "; inspect it locally with `runlog show " + s.run_id + "`"
+                                                          : std::string()));
+    else if (s.disk_store)
         run->message(RUNLOG_LEVEL_INFO, "Inspect it with `runlog show " + s.run_id +
                                             "`; it stays on disk for a later `runlog sync`");
     out = std::move(run);
@@ -506,7 +509,10 @@ int Run::commit_row(int64_t step, int commit, Error &err) {
     std::unique_lock<std::mutex> lk(mu_);
     size_t cost = 64;
     for (const auto &s : staging_) cost += s.key.size() + 24;
-    if (int rc = admit_locked(lk, cost, true, err)) return rc;
+    if (int rc = admit_locked(lk, cost, true, err)) {
+        staging_.clear();  // the refused row is dropped whole, not merged into the next one
+        return rc;
+    }
     if (step >= 0 && step < step_) {
         staging_.clear();  // W&B drops data logged at an old step
         return refuse_step_locked(lk, step, err);

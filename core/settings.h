@@ -47,6 +47,7 @@ struct Settings {
     uint32_t retry_wait_max_ms = 60000;
     uint32_t upload_timeout_ms = 120000;
     bool mode_given = false;       // mode came from options or WANDB_MODE
+    bool disk_store = true;        // runlog's own disk store (false: a host's store plug-in)
     std::string offline_reason;    // why a run that could be online is not (a hint)
 };
 

@@ -654,6 +654,42 @@ TEST(queue_full_drop_refuses_and_counts) {
     CHECK_SEQUENTIAL(h, accepted);
 }
 
+/* A typed row refused by a full queue is dropped whole: its staged values do
+ * not leak into the next row. */
+TEST(refused_typed_row_does_not_leak_into_the_next) {
+    runlog_error err = RUNLOG_ERROR_INIT;
+    runlog_run *run = NULL;
+    int rc = RUNLOG_OK;
+    long long i;
+    if (!runlog_has_threads()) SKIP("no threads in this build");
+    mem_store *ms = new_mem_store();
+    runlog_store store = mem_store_plugin(ms);
+    runlog_options o = h_opts(h_tmpdir());
+    o.store = &store;
+    o.queue_full = RUNLOG_QUEUE_FULL_DROP;
+    o.queue_capacity_bytes = 4096;
+    CHECK_OK(runlog_init(&run, &o, &err));
+    h_track(run);
+    mem_store_set_block(ms, 1);
+    for (i = 0; i < 2000 && rc == RUNLOG_OK; ++i) {
+        CHECK_OK(runlog_stage_int(run, "kept", i, &err));
+        rc = runlog_commit_row(run, RUNLOG_STEP_AUTO, 0, &err);
+    }
+    CHECK_MSG(rc == RUNLOG_E_QUEUE_FULL, "commit_row over a blocked store returned %s", runlog_status_string(rc));
+    CHECK_OK(runlog_stage_int(run, "dropped", 1, &err));
+    rc = runlog_commit_row(run, RUNLOG_STEP_AUTO, 0, &err); /* refused too, or accepted: either way alone */
+    mem_store_set_block(ms, 0);
+    CHECK_OK(runlog_flush(run, -1, &err));
+    CHECK_OK(runlog_stage_int(run, "after", 2, &err));
+    CHECK_OK(runlog_commit_row(run, RUNLOG_STEP_AUTO, 0, &err));
+    CHECK_OK(runlog_finish(run, 0, &err));
+    tu_history *h = mem_history(ms);
+    const tj_value *last = h->rows[h->count - 1];
+    CHECK_MSG(tj_get(last, "after") != NULL, "the last row is not the one committed last");
+    CHECK_MSG(tj_get(last, "kept") == NULL && tj_get(last, "dropped") == NULL,
+              "values staged for a refused row leaked into the next row");
+}
+
 TEST(queue_full_block_returns_the_store_error) {
     runlog_error err = RUNLOG_ERROR_INIT;
     runlog_run *run = NULL;
@@ -877,6 +913,7 @@ int main(int argc, char **argv) {
     RUN(failing_store_recovers_manual);
     RUN(flush_timeout_on_a_slow_store);
     RUN(queue_full_drop_refuses_and_counts);
+    RUN(refused_typed_row_does_not_leak_into_the_next);
     RUN(queue_full_block_returns_the_store_error);
     RUN(finish_reports_records_it_could_not_write);
     RUN(escaped_reserved_keys_are_refused);
