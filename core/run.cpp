@@ -1043,7 +1043,13 @@ int Run::write_locked(Error *err) {
     }
     space_cv_.notify_all();
     progress_cv_.notify_all();
-    if (rc == RUNLOG_OK && uploader_) uploader_->wake();
+    // New journal bytes for the upload thread: at most 4 wake-ups a second
+    // (it reads what accumulated in one go; its own deadlines wake it too),
+    // so steady logging does not pay a context switch per batch.
+    if (rc == RUNLOG_OK && uploader_ && now - last_upload_wake_ >= 0.25) {
+        last_upload_wake_ = now;
+        uploader_->wake();
+    }
     if (!note.empty()) message(note_level, note);
     if (rc != RUNLOG_OK) {
         if (err) err->set(rc, std::string("cannot write the journal: ") + perr.message);

@@ -206,6 +206,7 @@ private:
     std::mutex upload_mu_;
     std::atomic<uint64_t> readable_bytes_{0};  // journal bytes appended to the store
     std::atomic<bool> upload_stop_{false};
+    double last_upload_wake_ = -1e300;  // pump side: when write_locked last woke the uploader
 };
 
 }  // namespace runlog

@@ -1,5 +1,7 @@
 #include "native/thread_driver.h"
 
+#include <algorithm>
+
 #include "run.h"
 
 #if RUNLOG_HAVE_THREADS
@@ -36,7 +38,9 @@ UploadThread::UploadThread(Run &run) : impl_(new Impl) {
         while (!run.upload_stopping()) {
             double wait = run.upload_step();
             if (run.upload_stopping()) break;
-            run.upload_wait(wait);
+            // Journal writes wake it at most 4 times a second; a last batch
+            // written just after a wake-up is still picked up within 1 s.
+            run.upload_wait(std::min(wait, 1.0));
         }
     });
 }

@@ -160,7 +160,7 @@ bool Uploader::feed() {
     bool fed = false;
     if (reader_at_end_) {
         const uint64_t now_readable = storage_.readable();
-        if (now_readable == reader_seen_) return false;
+        if (now_readable <= reader_seen_) return false;
         reader_->continue_after_end();
         reader_at_end_ = false;
     }
@@ -171,7 +171,12 @@ bool Uploader::feed() {
             const auto &sum = reader_->summary();
             if (sum.reason == journal::StopReason::End || sum.reason == journal::StopReason::TornTail) {
                 reader_at_end_ = true;
-                reader_seen_ = readable;
+                // What the reader actually saw, not what was readable when
+                // this loop started: it may have stopped at the end of a
+                // block it loaded earlier, with more bytes behind it now.
+                reader_seen_ = sum.reason == journal::StopReason::End ? sum.good_offset
+                                                                      : sum.stop_offset + sum.bytes_after;
+                (void)readable;
                 if (!opt_.live && !saw_exit_ && !synthesized_exit_ && opt_.close_unfinished &&
                     !sender_->model().run_info.empty()) {
                     // W&B's sync marks a run that never finished as failed.

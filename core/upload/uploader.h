@@ -39,7 +39,11 @@ struct Storage {
 struct Options {
     sender::Settings sender;
     uint32_t http_timeout_ms = 60000;
-    size_t max_pending_bytes = size_t(8) << 20;
+    // History bytes held for the sender. Above the sender's request size
+    // (10 MiB) on purpose: a full request is sent at once instead of waiting
+    // for the transmit interval, so a backlog (a long outage, or finish()
+    // with rows still unread) drains at the server's pace.
+    size_t max_pending_bytes = size_t(11) << 20;
     // The journal may still grow (the run is being written): at its end, wait.
     bool live = true;
     // Not live and the journal ends without an exit record (the process died):
