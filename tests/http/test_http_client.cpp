@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -32,7 +33,8 @@ const std::string kKey = "0123456789abcdef0123456789abcdef01234567";
 std::string b64(const std::string &in) {
     static const char *t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string out;
-    int val = 0, bits = -6;
+    uint32_t val = 0;  // unsigned: the high bits shifted out wrap (int would be UB)
+    int bits = -6;
     for (unsigned char c : in) {
         val = (val << 8) + c;
         bits += 8;
