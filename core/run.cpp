@@ -1043,10 +1043,11 @@ int Run::write_locked(Error *err) {
     }
     space_cv_.notify_all();
     progress_cv_.notify_all();
-    // New journal bytes for the upload thread: at most 4 wake-ups a second
-    // (it reads what accumulated in one go; its own deadlines wake it too),
-    // so steady logging does not pay a context switch per batch.
-    if (rc == RUNLOG_OK && uploader_ && now - last_upload_wake_ >= 0.25) {
+    // New journal bytes for the upload thread: at most 4 wake-ups a second,
+    // or one per transmit interval when that is shorter (it reads what
+    // accumulated in one go; its own deadlines wake it too), so steady
+    // logging does not pay a context switch per batch.
+    if (rc == RUNLOG_OK && uploader_ && now - last_upload_wake_ >= std::min(0.25, settings_.transmit_interval)) {
         last_upload_wake_ = now;
         uploader_->wake();
     }
