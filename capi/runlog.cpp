@@ -17,6 +17,7 @@
 #include "platform.h"
 #include "run.h"
 #include "native/run_files.h"
+#include "upload/store_storage.h"
 #include "upload/sync_job.h"
 #include "upload/uploader.h"
 
@@ -452,31 +453,7 @@ int store_target(const runlog_sync_options &o, runlog::upload::SyncTarget &t, Er
     where[sizeof where - 1] = 0;
     t.location = where;
     t.run_id = o.run_id;
-    runlog_store *sp = &t.store;  // stable: SyncJob keeps target by value; storage reads through a copy
-    (void)sp;
-    const runlog_store copy = st;
-    t.storage.read = [copy](uint64_t off, uint8_t *buf, size_t cap) -> long long {
-        size_t n = 0;
-        runlog_error re = RUNLOG_ERROR_INIT;
-        return copy.read(copy.user_data, off, buf, cap, &n, &re) ? -1 : (long long)n;
-    };
-    t.storage.readable = [size] { return size; };
-    t.storage.load_progress = [copy](std::string &text) {
-        if (copy.version < 2 || !copy.read_file) return false;
-        runlog_buf buf{nullptr, 0};
-        runlog_error re = RUNLOG_ERROR_INIT;
-        int r = copy.read_file(copy.user_data, "sync-progress.json", &buf, &re);
-        if (r == RUNLOG_OK && buf.data) text.assign(buf.data, buf.size);
-        std::free(buf.data);
-        return r == RUNLOG_OK;
-    };
-    t.storage.save_progress = [copy](const std::string &text, std::string &why) {
-        runlog_error re = RUNLOG_ERROR_INIT;
-        int r = copy.write_file(copy.user_data, "sync-progress.json", reinterpret_cast<const uint8_t *>(text.data()),
-                                text.size(), &re);
-        if (r) why = re.message;
-        return r == RUNLOG_OK;
-    };
+    t.storage = runlog::upload::store_storage(st, nullptr, [size] { return size; });
     return RUNLOG_OK;
 }
 

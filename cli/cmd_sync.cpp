@@ -15,6 +15,7 @@
 #include "output.h"
 #include "run_locator.h"
 #include "runlog.h"
+#include "upload/store_storage.h"
 
 namespace runlog::cli {
 namespace {
@@ -40,7 +41,7 @@ void on_message(void *user_data, int level, const char *text) {
 }
 
 bool upload_complete(const RunRef &ref) {
-    std::ifstream in(ref.dir / "sync-progress.json");
+    std::ifstream in(ref.dir / upload::kProgressFile);
     if (!in) return false;
     std::stringstream ss;
     ss << in.rdbuf();

@@ -9,32 +9,10 @@
 
 #include "run.h"
 #include "upload/resume_status.h"
+#include "upload/store_storage.h"
 #include "upload/uploader.h"
 
 namespace runlog {
-
-namespace {
-constexpr const char *kProgressFile = "sync-progress.json";
-}
-
-sender::Settings sender_settings(const Settings &s, uint64_t seed) {
-    sender::Settings ss;
-    ss.base_url = s.base_url;
-    ss.api_key = s.api_key;
-    ss.user_agent = std::string("runlog/") + RUNLOG_VERSION_STRING;
-    ss.client_version = RUNLOG_VERSION_STRING;
-    ss.transmit_interval = s.transmit_interval;
-    ss.retry_wait_min = s.retry_wait_min_ms / 1000.0;
-    ss.retry_wait_max = s.retry_wait_max_ms / 1000.0;
-    if (s.retry_max) {
-        ss.file_stream_max_retries = int(s.retry_max);
-        ss.graphql_max_retries = int(std::min<uint32_t>(s.retry_max, uint32_t(ss.graphql_max_retries)));
-    }
-    ss.rng_seed = seed;
-    if (!s.username.empty()) ss.graphql_headers.emplace_back("X-WANDB-USERNAME", s.username);
-    if (!s.user_email.empty()) ss.graphql_headers.emplace_back("X-WANDB-USER-EMAIL", s.user_email);
-    return ss;
-}
 
 int Run::prepare_http(Error &err) {
     Settings &s = settings_;
@@ -69,10 +47,7 @@ int Run::check_server_resume(Error &err) {
     if (a.status == 200) {
         known = upload::parse_resume_status(a.body, *server_run, why);
     } else if (a.status <= 0) {
-        why = "cannot reach " + s.base_url + ": " + a.error;
-        for (const std::string &secret : {sender::base64("api:" + s.api_key), s.api_key})
-            for (size_t p; secret.size() >= 4 && (p = why.find(secret)) != std::string::npos;)
-                why.replace(p, secret.size(), "<redacted>");
+        why = "cannot reach " + s.base_url + ": " + sender::redact_key(a.error, s.api_key);
     } else if (a.status == 401) {
         why = "the server rejected the API key (HTTP 401); check WANDB_API_KEY or the 'machine " + url_host(s.base_url) +
               "' entry of ~/.netrc";
@@ -100,40 +75,10 @@ int Run::start_upload(Error &err) {
     Settings &s = settings_;
     if (int rc = prepare_http(err)) return rc;
 
-    upload::Storage st;
-    st.read = [this](uint64_t off, uint8_t *buf, size_t cap) -> long long {
-        std::lock_guard<std::mutex> pl(pump_mu_);
-        size_t n = 0;
-        runlog_error e = RUNLOG_ERROR_INIT;
-        int rc = plugins_.store.read(plugins_.store.user_data, off, buf, cap, &n, &e);
-        return rc ? -1 : (long long)n;
-    };
-    st.readable = [this] { return readable_bytes_.load(); };
-    st.load_progress = [this](std::string &text) {
-        if (plugins_.store.version < 2 || !plugins_.store.read_file) return false;
-        std::lock_guard<std::mutex> pl(pump_mu_);
-        runlog_buf buf{nullptr, 0};
-        runlog_error e = RUNLOG_ERROR_INIT;
-        int rc = plugins_.store.read_file(plugins_.store.user_data, kProgressFile, &buf, &e);
-        if (rc == RUNLOG_OK && buf.data) text.assign(buf.data, buf.size);
-        std::free(buf.data);
-        return rc == RUNLOG_OK;
-    };
-    st.save_progress = [this](const std::string &text, std::string &why) {
-        std::lock_guard<std::mutex> pl(pump_mu_);
-        runlog_error e = RUNLOG_ERROR_INIT;
-        int rc = plugins_.store.write_file(plugins_.store.user_data, kProgressFile,
-                                           reinterpret_cast<const uint8_t *>(text.data()), text.size(), &e);
-        if (rc) why = e.message[0] ? e.message : runlog_status_string(rc);
-        return rc == RUNLOG_OK;
-    };
+    upload::Storage st = upload::store_storage(plugins_.store, &pump_mu_, [this] { return readable_bytes_.load(); });
 
     upload::Options o;
-    uint8_t seed[8];
-    platform_.random_bytes(seed, sizeof seed);
-    uint64_t seed64 = 0;
-    std::memcpy(&seed64, seed, sizeof seed64);
-    o.sender = sender_settings(s, seed64);
+    o.sender = upload::sender_settings(s, platform_);
     o.http_timeout_ms = s.http_timeout_ms;
     o.live = true;
     o.append_to_server_run = journal_created_ && server_run_ && server_run_->exists;

@@ -1,4 +1,5 @@
 #include "native/run_files.h"
+#include "upload/store_storage.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -13,8 +14,6 @@
 
 namespace runlog {
 namespace {
-
-constexpr const char *kProgressFile = "sync-progress.json";
 
 bool ends_with(const std::string &s, const std::string &suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -113,7 +112,7 @@ int open_run_files(const std::string &path_in, RunFiles &out, Error &err) {
     out.live = journal_is_live(journal);
     out.storage.read = src;
     out.storage.readable = [] { return std::numeric_limits<uint64_t>::max(); };
-    const std::string progress = dir + "/" + kProgressFile;
+    const std::string progress = dir + "/" + upload::kProgressFile;
     out.storage.load_progress = [progress](std::string &text) { return read_text(progress, text); };
     out.storage.save_progress = [progress](const std::string &text, std::string &why2) {
         return write_text_atomic(progress, text, why2);

@@ -240,15 +240,16 @@ void Sender::note(Message::Level level, std::string text) {
     messages_.push_back(Message{level, scrub(std::move(text))});
 }
 
-std::string Sender::scrub(std::string text) const {
-    if (s_.api_key.size() >= 4) {
-        for (size_t p; (p = text.find(s_.api_key)) != std::string::npos;)
-            text.replace(p, s_.api_key.size(), "<api key>");
-        const std::string b64 = base64("api:" + s_.api_key);
+std::string redact_key(std::string text, const std::string &api_key) {
+    if (api_key.size() >= 4) {
+        for (size_t p; (p = text.find(api_key)) != std::string::npos;) text.replace(p, api_key.size(), "<api key>");
+        const std::string b64 = base64("api:" + api_key);
         for (size_t p; (p = text.find(b64)) != std::string::npos;) text.replace(p, b64.size(), "<credentials>");
     }
     return text;
 }
+
+std::string Sender::scrub(std::string text) const { return redact_key(std::move(text), s_.api_key); }
 
 void Sender::on_record(const journal::Record &rec) {
     using journal::RecordKind;

@@ -214,6 +214,9 @@ private:
 // Helpers, exposed for tests.
 std::string base64(std::string_view in);
 std::string url_path_escape(std::string_view in);
+// text with the API key and its Basic credentials (base64 "api:<key>")
+// replaced: for every message that may echo a request.
+std::string redact_key(std::string text, const std::string &api_key);
 // Retry-After as seconds (delta-seconds only; an HTTP date gives nullopt).
 std::optional<double> parse_retry_after(std::string_view value);
 

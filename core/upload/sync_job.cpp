@@ -3,10 +3,6 @@
 #include <cmath>
 #include <cstring>
 
-namespace runlog {
-sender::Settings sender_settings(const Settings &s, uint64_t seed);  // run_upload.cpp
-}
-
 namespace runlog::upload {
 
 int SyncJob::open(const runlog_sync_options &o, SyncTarget target, const Platform &platform,
@@ -45,12 +41,8 @@ int SyncJob::open(const runlog_sync_options &o, SyncTarget target, const Platfor
     }
 
     Options uo;
-    uint8_t seed[8];
-    platform.random_bytes(seed, sizeof seed);
-    uint64_t seed64 = 0;
-    std::memcpy(&seed64, seed, sizeof seed64);
     s.transmit_interval = 0;  // nothing to wait for: send as fast as the server takes it
-    uo.sender = sender_settings(s, seed64);
+    uo.sender = sender_settings(s, platform);
     if (o.entity && *o.entity) uo.sender.entity = o.entity;
     if (o.project && *o.project) uo.sender.project = o.project;
     if (o.new_run_id && *o.new_run_id) uo.sender.run_id = o.new_run_id;

@@ -33,6 +33,28 @@ int32_t state_code(sender::State s) {
 
 }  // namespace
 
+sender::Settings sender_settings(const Settings &s, const Platform &platform) {
+    sender::Settings ss;
+    ss.base_url = s.base_url;
+    ss.api_key = s.api_key;
+    ss.user_agent = std::string("runlog/") + RUNLOG_VERSION_STRING;
+    ss.client_version = RUNLOG_VERSION_STRING;
+    ss.transmit_interval = s.transmit_interval;
+    ss.retry_wait_min = s.retry_wait_min_ms / 1000.0;
+    ss.retry_wait_max = s.retry_wait_max_ms / 1000.0;
+    if (s.retry_max) {
+        ss.file_stream_max_retries = int(s.retry_max);
+        ss.graphql_max_retries = int(std::min<uint32_t>(s.retry_max, uint32_t(ss.graphql_max_retries)));
+    }
+    uint8_t seed[8];
+    platform.random_bytes(seed, sizeof seed);
+    ss.rng_seed = 0;
+    for (uint8_t b : seed) ss.rng_seed = ss.rng_seed << 8 | b;
+    if (!s.username.empty()) ss.graphql_headers.emplace_back("X-WANDB-USERNAME", s.username);
+    if (!s.user_email.empty()) ss.graphql_headers.emplace_back("X-WANDB-USER-EMAIL", s.user_email);
+    return ss;
+}
+
 std::string format_headers(const sender::Headers &headers) {
     std::string out;
     for (const auto &h : headers) {
@@ -223,16 +245,6 @@ bool Uploader::feed() {
     return fed;
 }
 
-// The executor's own words may echo request headers: the key never shows.
-static std::string without_key(std::string text, const std::string &key) {
-    if (key.size() < 4) return text;
-    const std::string creds = sender::base64("api:" + key);
-    for (const std::string *secret : {&creds, &key})
-        for (size_t p; (p = text.find(*secret)) != std::string::npos;)
-            text.replace(p, secret->size(), secret == &key ? "<api key>" : "<credentials>");
-    return text;
-}
-
 bool Uploader::take_answer(double now) {
     std::optional<Answer> a;
     {
@@ -241,7 +253,8 @@ bool Uploader::take_answer(double now) {
         a = std::move(box_->answer);
         box_->answer.reset();
     }
-    a->error = without_key(std::move(a->error), opt_.sender.api_key);
+    // The executor's own words may echo request headers: the key never shows.
+    a->error = sender::redact_key(std::move(a->error), opt_.sender.api_key);
     requests_++;
     if (a->status <= 0) {
         if (!transport_error_reported_ && log_) {

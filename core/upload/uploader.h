@@ -21,8 +21,10 @@
 #include <string>
 
 #include "journal_reader.h"
+#include "platform.h"
 #include "runlog.h"
 #include "sender/sender.h"
+#include "settings.h"
 
 namespace runlog::upload {
 
@@ -55,6 +57,10 @@ struct Options {
     // history lines (historyLineCount) instead of writing from line 0.
     bool append_to_server_run = false;
 };
+
+// The sender's settings for a run's resolved online settings (its jitter
+// seeded from the platform's random source).
+sender::Settings sender_settings(const Settings &s, const Platform &platform);
 
 // One answer from the executor (runlog_http_complete).
 struct Answer {
