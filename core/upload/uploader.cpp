@@ -160,7 +160,6 @@ Uploader::Uploader(Storage storage, const runlog_http &http, Options options, Lo
     else sender_ = std::make_unique<sender::Sender>(opt_.sender, progress);
     start_lines_ = progress.history_lines;
     saved_generation_ = sender_->progress_generation();
-    (void)have_progress;
     reader_ = std::make_unique<journal::Reader>([this](uint64_t off, uint8_t *buf, size_t cap) -> long long {
         const uint64_t limit = storage_.readable();
         if (off >= limit) return 0;
@@ -188,7 +187,6 @@ bool Uploader::feed() {
     }
     journal::Record rec;
     while (sender_->pending_bytes() < opt_.max_pending_bytes) {
-        const uint64_t readable = storage_.readable();
         if (!reader_->next(rec)) {
             const auto &sum = reader_->summary();
             if (sum.reason == journal::StopReason::End || sum.reason == journal::StopReason::TornTail) {
@@ -198,7 +196,6 @@ bool Uploader::feed() {
                 // block it loaded earlier, with more bytes behind it now.
                 reader_seen_ = sum.reason == journal::StopReason::End ? sum.good_offset
                                                                       : sum.stop_offset + sum.bytes_after;
-                (void)readable;
                 if (!opt_.live && !saw_exit_ && !synthesized_exit_ && opt_.close_unfinished &&
                     !sender_->model().run_info.empty()) {
                     // W&B's sync marks a run that never finished as failed.
